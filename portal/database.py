@@ -1,0 +1,105 @@
+"""SQLAlchemy engines and one session per request.
+
+`Database` is a small Flask extension: `db.session` is the session for the current request (or CLI
+command), closed when the app context ends. The main database and the separate keystore are two
+instances of it, so SQLite behaves the same way whichever holds the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def engine_for(url: str) -> Engine:
+    """An engine with the connection settings each database needs to behave correctly."""
+    # hide_parameters: errors and logs never show the values in a statement (private text).
+    options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
+    if url.startswith("sqlite"):
+        # One engine serves every thread of the development server; SQLite itself serialises writes.
+        options = {
+            "hide_parameters": True,
+            "connect_args": {"check_same_thread": False, "timeout": 15},
+        }
+    engine = create_engine(url, **options)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _configure_sqlite_connection)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    """Enforce foreign keys (cascading deletes depend on it) and let readers run beside a writer."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    # Deleted rows are overwritten, so a removed key or record does not linger in free pages.
+    cursor.execute("PRAGMA secure_delete = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+@dataclass(frozen=True)
+class _BoundDatabase:
+    engine: Engine
+    make_session: sessionmaker[Session]
+
+
+class Database:
+    """A database named by one setting: an engine per app and a session per request."""
+
+    def __init__(self, url_setting: str) -> None:
+        self.url_setting = url_setting
+        self.extension_name = f"portal.database.{url_setting.lower()}"
+        self._g_name = f"db_session_{url_setting.lower()}"
+
+    def init_app(self, app: Flask) -> None:
+        engine = engine_for(app.config[self.url_setting])
+        # expire_on_commit=False: a view can still read what it just saved without a fresh SELECT.
+        make_session = sessionmaker(engine, expire_on_commit=False)
+        app.extensions[self.extension_name] = _BoundDatabase(engine, make_session)
+        app.teardown_appcontext(self._close_request_session)
+
+    def dispose(self, app: Flask) -> None:
+        """Close every pooled connection (tests drop their databases afterwards)."""
+        app.extensions[self.extension_name].engine.dispose()
+
+    def _bound(self) -> _BoundDatabase:
+        return current_app.extensions[self.extension_name]
+
+    @property
+    def engine(self) -> Engine:
+        return self._bound().engine
+
+    @property
+    def session(self) -> Session:
+        """The session for this request; created on first use."""
+        session = g.get(self._g_name)
+        if session is None:
+            session = self._bound().make_session()
+            setattr(g, self._g_name, session)
+        return session
+
+    @contextmanager
+    def separate_session(self) -> Iterator[Session]:
+        """A session of its own, committed on success, for work outside a request's own
+        transaction (CLI commands and background jobs)."""
+        session = self._bound().make_session()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def _close_request_session(self, _exc: BaseException | None) -> None:
+        session = g.pop(self._g_name, None)
+        if session is not None:
+            session.close()
