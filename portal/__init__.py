@@ -1,0 +1,156 @@
+"""Support Space: a self-help portal for people harmed by anti-social behaviour.
+
+`create_app()` builds the application: settings, extensions, sessions, blueprints, headers and
+error pages. `flask --app portal ...` and wsgi.py both use it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, redirect, request, url_for
+from jinja2 import StrictUndefined
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response as BaseResponse
+
+from config import BaseConfig, config_for
+from portal import cli, instance_secrets
+from portal.account.views import bp as account_bp
+from portal.assets import asset_url
+from portal.auth.services import PASSWORDS_EXTENSION
+from portal.auth.views import bp as auth_bp
+from portal.errors import log_exception_without_message, register_error_pages
+from portal.extensions import csrf, db, keystore_db, limiter, login_manager
+from portal.journeys import Journey, nav_links, register_journeys
+from portal.log_privacy import install_log_filters
+from portal.models.accounts import User
+from portal.pages.help_lines import HELP_LINES
+from portal.pages.views import bp as pages_bp
+from portal.security.crypto import KeyRing, new_data_keys_entry
+from portal.security.csrf import check_csrf
+from portal.security.data_keys import KEYRING_EXTENSION
+from portal.security.headers import set_security_headers
+from portal.security.passwords import PasswordHashing
+from portal.security.sessions import ServerSessionInterface, current_session
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class PortalFlask(Flask):
+    """Flask, logging unexpected errors without their messages (which can hold private text)."""
+
+    def log_exception(self, exc_info: Any) -> None:
+        log_exception_without_message(exc_info)
+
+
+def create_app(config: BaseConfig | None = None) -> Flask:
+    """Build the application from `config`, or from PORTAL_* environment variables."""
+    settings = config or config_for()
+    app = PortalFlask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_object(settings)
+    _fill_local_defaults(app, settings)
+    settings.check()
+    install_log_filters(app)
+
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    keystore_db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    _init_login(app)
+    app.session_interface = ServerSessionInterface()
+    app.extensions[KEYRING_EXTENSION] = KeyRing.from_setting(app.config["DATA_KEYS"])
+    app.extensions[PASSWORDS_EXTENSION] = PasswordHashing(app.config["PASSWORD_HASH_PROFILE"])
+
+    app.jinja_env.undefined = StrictUndefined
+    app.jinja_env.globals.update(asset_url=asset_url, help_lines=HELP_LINES)
+    app.context_processor(_layout_context)
+
+    app.before_request(check_csrf)
+    app.after_request(set_security_headers)
+    register_error_pages(app)
+
+    register_journeys(
+        app,
+        (
+            Journey(pages_bp),
+            Journey(auth_bp),
+            Journey(account_bp),
+        ),
+    )
+    cli.register(app)
+    return app
+
+
+def _fill_local_defaults(app: Flask, settings: BaseConfig) -> None:
+    """Development and tests get SQLite files and secrets of their own; production never does."""
+    if settings.ENV_NAME == "production":
+        return
+    instance = Path(app.instance_path)
+    if settings.ENV_NAME == "testing":
+        generated = {
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "DATA_KEYS": new_data_keys_entry("test1"),
+        }
+    else:
+        instance.mkdir(parents=True, exist_ok=True)
+        generated = instance_secrets.load_or_create(app.instance_path)
+    for name in ("SECRET_KEY", "DATA_KEYS"):
+        if not app.config.get(name):
+            app.config[name] = generated[name]
+    if not app.config.get("DATABASE_URL"):
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'portal.sqlite3'}"
+    if not app.config.get("KEYSTORE_URL"):
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["KEYSTORE_URL"] = f"sqlite:///{instance / 'keystore.sqlite3'}"
+
+
+def _init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    # Our server-side sessions already end on sign-out, password change and timeouts; Flask-Login's
+    # IP-based protection would only sign people out as their phone moves between networks.
+    login_manager.session_protection = None
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        loaded = current_session().loaded_user
+        if loaded is not None and str(loaded.id) == user_id:
+            return loaded  # fetched with the session row: no second query
+        try:
+            return db.session.get(User, uuid.UUID(user_id))
+        except ValueError:
+            return None
+
+    @login_manager.unauthorized_handler
+    def ask_to_sign_in() -> BaseResponse:
+        values: dict[str, str] = {}
+        if request.method == "GET":
+            values["next"] = request.full_path.rstrip("?")
+        if current_session().ended_reason:
+            values["reason"] = "timeout"
+        return redirect(url_for("auth.sign_in", **values))
+
+
+def _layout_context() -> dict[str, Any]:
+    """What base.html needs on every page."""
+    session = current_session()
+    return {
+        "quick_exit_url": current_app.config["QUICK_EXIT_URL"],
+        # A CSRF token for the quick exit's beacon, only when there is a session to end: asking
+        # for one would otherwise create a session for every visitor.
+        "has_session": session.token is not None or bool(session),
+        "idle_minutes": current_app.config["SESSION_IDLE_MINUTES"],
+        "nav_links": nav_links(),
+    }

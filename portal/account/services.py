@@ -1,0 +1,105 @@
+"""Looking after an account: password, email, recovery codes, other devices, deletion."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from portal.auth.recovery import (
+    LinkInvalid,
+    find_link_token,
+    issue_recovery_codes,
+    send_confirmation_link,
+    set_new_password,
+)
+from portal.auth.services import password_hashing
+from portal.models.accounts import AccountToken, TokenPurpose, User
+from portal.models.base import utcnow
+from portal.security.data_keys import cipher_for, destroy_data_key
+from portal.security.passwords import password_problem
+from portal.security.sessions import end_sessions_of
+from portal.signals import account_deleting
+
+
+class WrongPassword(Exception):
+    """The current password given to confirm a change is not right."""
+
+
+class NewPasswordRefused(Exception):
+    """The new password breaks a rule; the message says which."""
+
+
+def check_password(user: User, password: str) -> None:
+    """WrongPassword unless this is the account's current password."""
+    if not password_hashing().verify(user.password_hash, password):
+        raise WrongPassword
+
+
+def change_password(
+    db_session: Session, user: User, current: str, new: str, keep_session_id: str | None
+) -> None:
+    """Set a new password and end every other session (the caller renews its own)."""
+    check_password(user, current)
+    problem = password_problem(new, user.username.rsplit("-", 1)[0])
+    if problem:
+        raise NewPasswordRefused(problem.message)
+    set_new_password(password_hashing(), user, new)
+    end_sessions_of(db_session, user.id, except_session_id=keep_session_id)
+    db_session.commit()
+
+
+def renew_recovery_codes(db_session: Session, user: User, password: str) -> list[str]:
+    """Replace the recovery codes after checking the password; the old ones stop working."""
+    check_password(user, password)
+    codes = issue_recovery_codes(db_session, user)
+    db_session.commit()
+    return codes
+
+
+def set_email(db_session: Session, user: User, password: str, address: str | None) -> None:
+    """Add, change or remove the recovery email; a new address must be confirmed by its link."""
+    check_password(user, password)
+    db_session.execute(
+        delete(AccountToken).where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == TokenPurpose.CONFIRM_EMAIL.value,
+        )
+    )
+    user.email_confirmed_at = None
+    if not address:
+        user.email_ciphertext = None
+        db_session.commit()
+        return
+    user.email_ciphertext = cipher_for(user.id).seal(
+        address, kind="user", record_id=user.id, field="email"
+    )
+    send_confirmation_link(db_session, user, address)
+
+
+def confirm_email_address(db_session: Session, token: str) -> User:
+    """Mark the address a confirmation link was sent to as confirmed."""
+    row = find_link_token(db_session, token, TokenPurpose.CONFIRM_EMAIL)
+    user = db_session.get(User, row.user_id)
+    if user is None or user.email_ciphertext is None:
+        raise LinkInvalid
+    row.used_at = utcnow()
+    user.email_confirmed_at = utcnow()
+    db_session.commit()
+    return user
+
+
+def delete_account(db_session: Session, user: User, password: str) -> None:
+    """Delete everything the account holds, now.
+
+    The data key goes first: from that moment every sealed record of the account, here and in
+    any backup, is unreadable. Then the account row, which takes every other row with it.
+    """
+    check_password(user, password)
+    user_id: uuid.UUID = user.id
+    account_deleting.send(current_app._get_current_object(), user_id=user_id)  # type: ignore[attr-defined]
+    destroy_data_key(user_id)
+    db_session.execute(delete(User).where(User.id == user_id))
+    db_session.commit()

@@ -1,0 +1,100 @@
+"""Forms for registering, signing in and recovering an account."""
+
+from __future__ import annotations
+
+from wtforms import PasswordField, StringField
+from wtforms.validators import StopValidation
+
+from portal.auth.usernames import chosen_name_problem
+from portal.forms import MaxLength, PortalForm, Required
+from portal.security.passwords import MAX_LENGTH, password_problem
+
+THREE_WORDS_HINT = (
+    "At least 15 characters. Three random words are strong and easy to remember, like "
+    "‘purple tractor window’. You can use spaces."
+)
+
+
+class ChosenUsername:
+    """The part of a username the person chooses."""
+
+    def __call__(self, form: PortalForm, field: StringField) -> None:
+        problem = chosen_name_problem(field.data or "")
+        if problem:
+            raise StopValidation(problem)
+
+
+class NewPasswordRules:
+    """A new password must follow the password rules; `username_field` names who it is for."""
+
+    def __init__(self, username_field: str | None = None) -> None:
+        self.username_field = username_field
+
+    def __call__(self, form: PortalForm, field: PasswordField) -> None:
+        username = getattr(form, self.username_field).data if self.username_field else None
+        problem = password_problem(field.data or "", username)
+        if problem:
+            raise StopValidation(problem.message)
+
+
+def new_password_field(
+    label: str = "Create a password", username_field: str | None = None
+) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[Required("Enter a password"), NewPasswordRules(username_field)],
+        description=THREE_WORDS_HINT,
+    )
+
+
+class RegisterForm(PortalForm):
+    chosen_name = StringField(
+        "Choose a username",
+        validators=[Required("Enter a username"), ChosenUsername()],
+        description=(
+            "Do not use your real name or email address. We add 4 numbers to the end to keep it "
+            "private: if you choose bluebird, your username might be bluebird-4821."
+        ),
+    )
+    password = new_password_field(username_field="chosen_name")
+
+
+class SignInForm(PortalForm):
+    username = StringField(
+        "Username",
+        validators=[Required("Enter your username"), MaxLength(80, "Check your username")],
+        description="Your username ends in 4 numbers, like bluebird-4821.",
+    )
+    password = PasswordField(
+        "Password",
+        validators=[
+            Required("Enter your password"),
+            MaxLength(MAX_LENGTH, f"Your password is {MAX_LENGTH} characters or fewer"),
+        ],
+    )
+
+
+class RecoveryCodeForm(PortalForm):
+    username = StringField(
+        "Username",
+        validators=[Required("Enter your username"), MaxLength(80, "Check your username")],
+    )
+    code = StringField(
+        "Recovery code",
+        validators=[Required("Enter one of your recovery codes"), MaxLength(40, "Check the code")],
+        description=(
+            "One of the 10 codes you saved when you made your account, like k7qm-x2pa-9fre-tn4w."
+        ),
+    )
+    password = new_password_field("New password", username_field="username")
+
+
+class ResetRequestForm(PortalForm):
+    username = StringField(
+        "Username",
+        validators=[Required("Enter your username"), MaxLength(80, "Check your username")],
+    )
+
+
+class ResetPasswordForm(PortalForm):
+    password = new_password_field("New password")

@@ -1,0 +1,188 @@
+"""Getting back into an account: single-use recovery codes, or an emailed link if there is an email.
+
+Only hashes of codes and link tokens are stored. Codes carry about 79 bits of randomness, so a plain
+SHA-256 is enough to keep them safe (a slow hash is for secrets people choose).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from portal.auth.usernames import canonical_username
+from portal.mail import send_email
+from portal.models.accounts import AccountToken, RecoveryCode, TokenPurpose, User
+from portal.models.base import utcnow
+from portal.security.data_keys import cipher_for
+from portal.security.passwords import PasswordHashing
+
+RECOVERY_CODE_COUNT = 10
+# No 0/o, 1/l/i: codes are copied from paper by hand.
+CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+CODE_GROUPS = 4
+CODE_GROUP_LENGTH = 4
+
+
+class RecoveryFailed(Exception):
+    """The username and code do not match an unused code; deliberately not saying which."""
+
+
+class LinkInvalid(Exception):
+    """An emailed link is unknown, used or out of date."""
+
+
+def _hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _canonical_code(typed: str) -> str:
+    return "".join(ch for ch in typed.casefold() if ch in CODE_ALPHABET)
+
+
+def _new_code() -> str:
+    groups = (
+        "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUP_LENGTH))
+        for _ in range(CODE_GROUPS)
+    )
+    return "-".join(groups)
+
+
+def issue_recovery_codes(db_session: Session, user: User) -> list[str]:
+    """Replace the account's recovery codes with ten new ones and return them (never stored)."""
+    db_session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = [_new_code() for _ in range(RECOVERY_CODE_COUNT)]
+    db_session.add_all(
+        RecoveryCode(user_id=user.id, code_hash=_hash_secret(_canonical_code(code)))
+        for code in codes
+    )
+    return codes
+
+
+def unused_code_count(db_session: Session, user_id: uuid.UUID) -> int:
+    return len(
+        db_session.scalars(
+            select(RecoveryCode.id).where(
+                RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None)
+            )
+        ).all()
+    )
+
+
+def use_recovery_code(db_session: Session, typed_username: str, typed_code: str) -> User:
+    """Spend one recovery code and return its account; RecoveryFailed otherwise (not committed)."""
+    user = db_session.scalars(
+        select(User).where(User.username == canonical_username(typed_username))
+    ).one_or_none()
+    # Look a code up even for an unknown name, so both misses cost the same.
+    owner_id = user.id if user else uuid.uuid4()
+    code = db_session.scalars(
+        select(RecoveryCode).where(
+            RecoveryCode.user_id == owner_id,
+            RecoveryCode.code_hash == _hash_secret(_canonical_code(typed_code)),
+            RecoveryCode.used_at.is_(None),
+        )
+    ).one_or_none()
+    if user is None or code is None:
+        raise RecoveryFailed
+    code.used_at = utcnow()
+    return user
+
+
+def set_new_password(hashing: PasswordHashing, user: User, password: str) -> None:
+    """Store a new password hash; the caller ends the account's sessions and commits."""
+    user.password_hash = hashing.hash(password)
+    user.password_changed_at = utcnow()
+
+
+def _issue_link_token(db_session: Session, user: User, purpose: TokenPurpose) -> str:
+    token = secrets.token_urlsafe(32)
+    minutes = current_app.config["RESET_LINK_MINUTES"]
+    db_session.execute(
+        delete(AccountToken).where(
+            AccountToken.user_id == user.id, AccountToken.purpose == purpose.value
+        )
+    )
+    db_session.add(
+        AccountToken(
+            user_id=user.id,
+            purpose=purpose.value,
+            token_hash=_hash_secret(token),
+            expires_at=utcnow() + timedelta(minutes=minutes),
+        )
+    )
+    return token
+
+
+def _external_url(endpoint: str, **values: str) -> str:
+    base = current_app.config["BASE_URL"]
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def email_of(user: User) -> str | None:
+    """The account's email address, opened with its data key."""
+    if user.email_ciphertext is None:
+        return None
+    return cipher_for(user.id).open(
+        user.email_ciphertext, kind="user", record_id=user.id, field="email"
+    )
+
+
+def send_reset_link(db_session: Session, typed_username: str) -> None:
+    """Email a reset link if the account exists and has a confirmed address; otherwise nothing.
+
+    The caller answers the same way whatever happened here.
+    """
+    user = db_session.scalars(
+        select(User).where(User.username == canonical_username(typed_username))
+    ).one_or_none()
+    if user is None or user.email_confirmed_at is None:
+        return
+    address = email_of(user)
+    if address is None:
+        return
+    token = _issue_link_token(db_session, user, TokenPurpose.RESET_PASSWORD)
+    db_session.commit()
+    minutes = current_app.config["RESET_LINK_MINUTES"]
+    link = _external_url("auth.reset_password", token=token)
+    send_email(
+        address,
+        "Reset your Support Space password",
+        "Someone asked to reset the password for your Support Space account.\n\n"
+        f"To choose a new password, open this link within {minutes} minutes:\n{link}\n\n"
+        "The link works once. If you did not ask for this, you can ignore this email: "
+        "your password has not changed.\n",
+    )
+
+
+def send_confirmation_link(db_session: Session, user: User, address: str) -> None:
+    """Email a link that confirms the account's address (committed here)."""
+    token = _issue_link_token(db_session, user, TokenPurpose.CONFIRM_EMAIL)
+    db_session.commit()
+    link = _external_url("account.confirm_email", token=token)
+    send_email(
+        address,
+        "Confirm your email for Support Space",
+        "You added this email address to a Support Space account, so that you can reset "
+        f"your password if you forget it.\n\nTo confirm it, open this link:\n{link}\n\n"
+        "If this was not you, ignore this email and nothing will change.\n",
+    )
+
+
+def find_link_token(db_session: Session, token: str, purpose: TokenPurpose) -> AccountToken:
+    """The unused, unexpired token for this link, or LinkInvalid."""
+    row = db_session.scalars(
+        select(AccountToken).where(
+            AccountToken.token_hash == _hash_secret(token), AccountToken.purpose == purpose.value
+        )
+    ).one_or_none()
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        raise LinkInvalid
+    return row

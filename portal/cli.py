@@ -1,0 +1,80 @@
+"""`flask --app portal ...` commands for people running the portal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from portal import migrate
+from portal.auth.services import forget_old_slowdowns
+from portal.extensions import db, keystore_db
+from portal.security.crypto import new_data_keys_entry
+from portal.security.data_keys import keyring, rewrap_all
+from portal.security.sessions import purge_ended_sessions
+
+db_cli = AppGroup("db", help="Database migrations (Alembic).")
+keys_cli = AppGroup("keys", help="Data keys: make a new one, rewrap accounts with the newest.")
+sessions_cli = AppGroup("sessions", help="Signed-in sessions.")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Bring the database and keystore up to date (safe to run at every deploy)."""
+    migrate.upgrade(current_app._get_current_object(), revision)  # type: ignore[attr-defined]
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Step the schema back to REVISION ('-1' for one step, 'base' for empty)."""
+    migrate.downgrade(current_app._get_current_object(), revision)  # type: ignore[attr-defined]
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True, help="What the change is for.")
+def db_revision(message: str) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    migrate.new_revision(current_app._get_current_object(), message)  # type: ignore[attr-defined]
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the revision each database is at."""
+    migrate.current(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+@keys_cli.command("new")
+@click.option("--name", default=None, help="A short name for the key (letters, digits, - or _).")
+def keys_new(name: str | None) -> None:
+    """Print a new key entry for PORTAL_DATA_KEYS (put it first; keep the old ones after it)."""
+    click.echo(new_data_keys_entry(name))
+
+
+@keys_cli.command("rotate")
+def keys_rotate() -> None:
+    """Rewrap every account's data key with the newest key in PORTAL_DATA_KEYS."""
+    changed = rewrap_all(keystore_db.session, keyring())
+    click.echo(f"Rewrapped {changed} data keys with {keyring().newest.key_id}.")
+    click.echo("Once every server uses the new settings, older keys can be removed.")
+
+
+@sessions_cli.command("purge")
+def sessions_purge() -> None:
+    """Delete ended sessions and old sign-in failures (run it hourly from cron)."""
+    config = current_app.config
+    ended = purge_ended_sessions(
+        db.session,
+        timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+        timedelta(hours=config["SESSION_MAX_HOURS"]),
+    )
+    forgotten = forget_old_slowdowns(db.session)
+    click.echo(f"Deleted {ended} ended sessions and {forgotten} old sign-in failure records.")
+
+
+def register(app: Flask) -> None:
+    for group in (db_cli, keys_cli, sessions_cli):
+        app.cli.add_command(group)

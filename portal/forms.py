@@ -1,0 +1,66 @@
+"""What every form shares: the CSRF arrangement and the plain-English message when it expires."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import Field, Form
+from wtforms.validators import StopValidation
+
+from portal.security.csrf import csrf_failed
+
+EXPIRED_FORM_MESSAGE = (
+    "This page was open for a long time, so for your safety we did not save it. "
+    "Check what you typed below and send it again."
+)
+
+
+class PortalForm(FlaskForm):
+    """Base form. The CSRF token is checked once per request by portal.security.csrf, not here;
+    when it had expired the form fails with EXPIRED_FORM_MESSAGE and keeps the input."""
+
+    class Meta:
+        csrf = False
+
+    def validate(
+        self, extra_validators: dict[str, Sequence[Callable[..., Any]]] | None = None
+    ) -> bool:
+        valid = super().validate(extra_validators)
+        if csrf_failed():
+            self.form_errors.append(EXPIRED_FORM_MESSAGE)
+            return False
+        return valid
+
+    def add_error(self, field_name: str, message: str) -> None:
+        """Attach a message from a service to a field, as if a validator had raised it."""
+        field: Field = getattr(self, field_name)
+        field.errors = [*field.errors, message]
+
+
+class Required:
+    """A field must not be blank; the message names what is missing, in plain words."""
+
+    field_flags = {"required": True}  # noqa: RUF012 (WTForms reads this class attribute)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, form: Form, field: Field) -> None:
+        value = field.data
+        if value is None or (isinstance(value, str) and not value.strip()):
+            field.errors[:] = []
+            raise StopValidation(self.message)
+
+
+class MaxLength:
+    """A text field must not be longer than `maximum` characters."""
+
+    def __init__(self, maximum: int, message: str) -> None:
+        self.maximum = maximum
+        self.message = message
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if field.data and len(field.data) > self.maximum:
+            raise StopValidation(self.message)

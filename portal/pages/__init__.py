@@ -1,0 +1,1 @@
+"""Pages everyone sees: home, getting help, staying safe, and the quick exit."""

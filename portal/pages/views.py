@@ -1,0 +1,67 @@
+"""Public pages and the quick exit."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, redirect, render_template
+from werkzeug.wrappers import Response as BaseResponse
+
+from portal.auth.views import clear_site_data, end_session
+from portal.security.headers import public_page
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+@public_page
+def home() -> str:
+    return render_template("pages/home.html")
+
+
+@bp.get("/help")
+@public_page
+def get_help() -> str:
+    """Phone numbers and services, for now and for later."""
+    return render_template("pages/help.html")
+
+
+@bp.get("/staying-safe-online")
+@public_page
+def staying_safe() -> str:
+    """Covering tracks: quick exit, private browsing, clearing history."""
+    return render_template("pages/staying_safe.html")
+
+
+@bp.get("/privacy")
+@public_page
+def privacy() -> str:
+    return render_template("pages/privacy.html")
+
+
+@bp.get("/accessibility")
+@public_page
+def accessibility() -> str:
+    return render_template("pages/accessibility.html")
+
+
+@bp.get("/exit")
+def quick_exit() -> BaseResponse:
+    """Quick exit without JavaScript: end the session, then go to a neutral site.
+
+    The one GET that changes something, on purpose: it has to work as a plain link, and the
+    worst a forged request can do is sign someone out.
+    """
+    end_session()
+    return clear_site_data(redirect(current_app.config["QUICK_EXIT_URL"], code=303))
+
+
+@bp.post("/exit")
+def quick_exit_beacon() -> BaseResponse:
+    """Quick exit with JavaScript: the page sends this as it replaces itself."""
+    end_session()
+    return clear_site_data(Response(status=204))
+
+
+@bp.get("/health")
+def health() -> tuple[str, int, dict[str, str]]:
+    """For load balancers and the benchmarks' baseline: answers without touching a database."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}

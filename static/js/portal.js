@@ -1,0 +1,127 @@
+/* Support Space: small enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+
+  var SHIFT_PRESSES = 3;
+  var SHIFT_WINDOW_MS = 5000;
+
+  /* Quick exit: end the session on the server, hide the page and replace it, so Back does not
+     return here. Without JavaScript the link goes through /exit, which does the same. */
+  function setUpQuickExit() {
+    var link = document.querySelector("[data-quick-exit]");
+    if (!link) { return; }
+    var target = link.getAttribute("data-exit-url");
+    var endSessionUrl = link.getAttribute("data-end-session-url");
+    var status = document.querySelector("[data-quick-exit-status]");
+    var hint = document.querySelector("[data-quick-exit-hint]");
+
+    function exitNow(event) {
+      if (event) { event.preventDefault(); }
+      document.documentElement.classList.add("is-exiting");
+      postWithToken(endSessionUrl);
+      window.location.replace(target);
+    }
+
+    link.addEventListener("click", exitNow);
+    if (hint) { hint.hidden = false; }
+
+    var presses = 0;
+    var timer = null;
+    document.addEventListener("keyup", function (event) {
+      if (event.key !== "Shift") { presses = 0; return; }
+      presses += 1;
+      window.clearTimeout(timer);
+      if (presses >= SHIFT_PRESSES) {
+        if (status) { status.textContent = "Leaving this page."; }
+        exitNow();
+        return;
+      }
+      if (status) {
+        var left = SHIFT_PRESSES - presses;
+        status.textContent = "Shift, press " + left + " more " + (left === 1 ? "time" : "times") + " to leave this page.";
+      }
+      timer = window.setTimeout(function () {
+        presses = 0;
+        if (status) { status.textContent = ""; }
+      }, SHIFT_WINDOW_MS);
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Shift") { presses = 0; }
+    });
+  }
+
+  /* "Show" buttons on password fields. */
+  function setUpPasswordToggles() {
+    var buttons = document.querySelectorAll("[data-password-toggle]");
+    Array.prototype.forEach.call(buttons, function (button) {
+      var input = document.getElementById(button.getAttribute("aria-controls"));
+      if (!input) { return; }
+      button.hidden = false;
+      button.setAttribute("aria-pressed", "false");
+      button.addEventListener("click", function () {
+        var showing = input.type === "text";
+        input.type = showing ? "password" : "text";
+        button.setAttribute("aria-pressed", showing ? "false" : "true");
+        button.firstChild.nodeValue = showing ? "Show" : "Hide";
+      });
+    });
+  }
+
+  function setUpPrintButtons() {
+    var buttons = document.querySelectorAll("[data-print]");
+    Array.prototype.forEach.call(buttons, function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+
+  function postWithToken(url) {
+    var token = document.querySelector('meta[name="csrf-token"]');
+    if (!token || !navigator.sendBeacon) { return; }
+    var body = new FormData();
+    body.append("csrf_token", token.getAttribute("content"));
+    navigator.sendBeacon(url, body);
+  }
+
+  /* Idle timeout on a signed-in page. Someone typing is not idle: while they use the page we
+     tell the server now and then, so a long diary entry is never lost to the timeout. When
+     nobody has touched the page for the idle time, sign out and leave, so private text does
+     not stay on the screen of an unattended phone. */
+  var KEEP_ALIVE_EVERY_MS = 4 * 60000;
+  function setUpIdleTimeout() {
+    var body = document.body;
+    var minutes = parseInt(body.getAttribute("data-idle-minutes"), 10);
+    var timeoutUrl = body.getAttribute("data-timeout-url");
+    var keepAliveUrl = body.getAttribute("data-keep-alive-url");
+    var endSessionUrl = body.getAttribute("data-end-session-url");
+    if (!minutes || !timeoutUrl) { return; }
+    var timer = null;
+    var lastKeepAlive = Date.now();
+    function activity() {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        postWithToken(endSessionUrl);
+        window.location.replace(timeoutUrl);
+      }, minutes * 60000);
+      if (Date.now() - lastKeepAlive > KEEP_ALIVE_EVERY_MS) {
+        lastKeepAlive = Date.now();
+        postWithToken(keepAliveUrl);
+      }
+    }
+    ["keydown", "pointerdown", "scroll", "input"].forEach(function (name) {
+      document.addEventListener(name, activity, { passive: true });
+    });
+    activity();
+  }
+
+  function focusErrorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
+  }
+
+  setUpQuickExit();
+  setUpPasswordToggles();
+  setUpPrintButtons();
+  setUpIdleTimeout();
+  focusErrorSummary();
+}());
