@@ -1,0 +1,186 @@
+"""Fixtures: an app on a fresh database (SQLite, and PostgreSQL when PORTAL_TEST_DATABASE_URL is
+set), a test client that checks every page it fetches, an account helper, and a live server with
+Debian's Chromium for browser journeys."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from config import TestingConfig, normalise_database_url
+from portal import create_app, migrate
+from portal.extensions import db, keystore_db
+from portal.models import Base, KeystoreBase
+from tests.support.client import AccountHelper, CheckingClient
+from tests.support.environment import unavailable
+
+POSTGRES_URL = normalise_database_url(os.environ.get("PORTAL_TEST_DATABASE_URL"))
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@dataclass(frozen=True)
+class DatabaseUrls:
+    backend: str
+    main: str
+    keystore: str
+
+
+def make_app(urls: DatabaseUrls, tmp_path: Path, **settings: str) -> Flask:
+    """An app for tests, on the given databases, with any PORTAL_* settings given."""
+    environ = {
+        "PORTAL_DATABASE_URL": urls.main,
+        "PORTAL_KEYSTORE_URL": urls.keystore,
+        "PORTAL_OUTBOX_DIR": str(tmp_path / "outbox"),
+        **settings,
+    }
+    app = create_app(TestingConfig(environ))
+    app.config["SERVER_NAME"] = None
+    return app
+
+
+def dispose(app: Flask) -> None:
+    db.dispose(app)
+    keystore_db.dispose(app)
+
+
+# PostgreSQL -----------------------------------------------------------------------------------
+
+
+def postgres_url_for(database: str) -> str:
+    assert POSTGRES_URL is not None
+    return make_url(POSTGRES_URL).set(database=database).render_as_string(hide_password=False)
+
+
+def create_postgres_database(name: str) -> str:
+    """(Re)create an empty PostgreSQL database and return its URL."""
+    engine = create_engine(POSTGRES_URL or "", isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return postgres_url_for(name)
+
+
+def drop_postgres_database(name: str) -> None:
+    engine = create_engine(POSTGRES_URL or "", isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def empty_database_urls(backend: str, name: str, tmp_path: Path) -> DatabaseUrls:
+    """URLs of a brand-new, empty database pair (main and keystore)."""
+    if backend == "sqlite":
+        return DatabaseUrls(
+            backend,
+            f"sqlite:///{tmp_path / (name + '.sqlite3')}",
+            f"sqlite:///{tmp_path / (name + '-keys.sqlite3')}",
+        )
+    return DatabaseUrls(
+        backend,
+        create_postgres_database(name),
+        create_postgres_database(name + "_keys"),
+    )
+
+
+def _truncate_all(url: str, metadata_tables: list[str]) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(metadata_tables)} CASCADE"))
+    engine.dispose()
+
+
+# Migrated templates, once per worker ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def worker_name(worker_id: str) -> str:
+    return f"support_space_test_{worker_id}"
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory, worker_name: str) -> DatabaseUrls:
+    """A SQLite database pair at the newest revision, copied for each test."""
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    urls = empty_database_urls("sqlite", worker_name, folder)
+    app = make_app(urls, folder)
+    migrate.upgrade(app)
+    dispose(app)  # the last connection closing folds SQLite's WAL into the file
+    return urls
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(
+    tmp_path_factory: pytest.TempPathFactory, worker_name: str
+) -> Iterator[DatabaseUrls]:
+    """A PostgreSQL database pair for this worker at the newest revision, emptied for each test."""
+    if POSTGRES_URL is None:
+        unavailable("PostgreSQL tests need PORTAL_TEST_DATABASE_URL (.ci/run sets it)")
+    folder = tmp_path_factory.mktemp("postgres")
+    urls = empty_database_urls("postgresql", worker_name, folder)
+    app = make_app(urls, folder)
+    migrate.upgrade(app)
+    dispose(app)
+    yield urls
+    drop_postgres_database(worker_name)
+    drop_postgres_database(worker_name + "_keys")
+
+
+@pytest.fixture(params=BACKENDS)
+def database_urls(request: pytest.FixtureRequest, tmp_path: Path) -> DatabaseUrls:
+    """A fresh, migrated database pair: a copy of the SQLite template, or emptied PostgreSQL."""
+    if request.param == "sqlite":
+        template: DatabaseUrls = request.getfixturevalue("migrated_sqlite")
+        copies = []
+        for url in (template.main, template.keystore):
+            source = Path(url.removeprefix("sqlite:///"))
+            target = tmp_path / source.name
+            shutil.copyfile(source, target)
+            copies.append(f"sqlite:///{target}")
+        return DatabaseUrls("sqlite", copies[0], copies[1])
+    urls: DatabaseUrls = request.getfixturevalue("migrated_postgres")
+    _truncate_all(urls.main, [t.name for t in Base.metadata.sorted_tables])
+    _truncate_all(urls.keystore, [t.name for t in KeystoreBase.metadata.sorted_tables])
+    return urls
+
+
+# App, client, accounts ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_settings() -> dict[str, str]:
+    """PORTAL_* settings for the `app` fixture; a test module may override this fixture."""
+    return {}
+
+
+@pytest.fixture
+def app(
+    database_urls: DatabaseUrls, tmp_path: Path, app_settings: dict[str, str]
+) -> Iterator[Flask]:
+    app = make_app(database_urls, tmp_path, **app_settings)
+    app.test_client_class = CheckingClient
+    yield app
+    dispose(app)
+
+
+@pytest.fixture
+def client(app: Flask) -> CheckingClient:
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def accounts(app: Flask) -> AccountHelper:
+    return AccountHelper(app)

@@ -1,0 +1,188 @@
+"""A test client that checks every page it fetches, and helpers that act as a person would."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+PASSWORD = "purple tractor window"
+OTHER_PASSWORD = "seven orange kettles"
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+TITLE_SUFFIX = " – Support Space"
+
+
+class PageProblem(AssertionError):
+    """A page broke one of the rules every page must keep."""
+
+
+def check_page(response: TestResponse) -> BeautifulSoup:
+    """Assert what must hold on every HTML page; returns the parsed page."""
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    problems: list[str] = []
+
+    def expect(condition: object, problem: str) -> None:
+        if not condition:
+            problems.append(problem)
+
+    html = soup.find("html")
+    expect(html is not None and html.get("lang") == "en-GB", 'the page is not lang="en-GB"')
+    title = soup.title.get_text() if soup.title else ""
+    expect(title.endswith(TITLE_SUFFIX), f"title {title!r} does not end with the site name")
+    has_errors = soup.select_one("[data-error-summary]") is not None
+    expect(
+        title.startswith("Error: ") == has_errors,
+        "'Error:' in the title must match the error summary",
+    )
+    expect(len(soup.find_all("h1")) == 1, "a page needs exactly one h1")
+    ids = Counter(tag["id"] for tag in soup.find_all(id=True))
+    duplicates = [name for name, count in ids.items() if count > 1]
+    expect(not duplicates, f"duplicate ids: {duplicates}")
+    expect(soup.select_one("main#main") is not None, "no <main id=main>")
+    expect(soup.select_one('a.skip-link[href="#main"]') is not None, "no skip link")
+    quick_exit = soup.select_one("a[data-quick-exit]")
+    expect(quick_exit is not None and quick_exit.get("href") == "/exit", "no quick exit link")
+    expect(
+        quick_exit is not None and {"nofollow", "noreferrer"} <= set(quick_exit.get("rel") or []),
+        "quick exit must be rel=nofollow noreferrer",
+    )
+    footer = soup.find("footer")
+    footer_text = footer.get_text(" ") if footer else ""
+    for number in ("999", "08 08 16 89 111", "0330 1757 258"):
+        expect(number in footer_text, f"help line {number} missing from the footer")
+    for script in soup.find_all("script"):
+        expect(script.get("src", "").startswith("/static/"), "inline or off-site script")
+    for tag in soup.find_all(True):
+        expect(not tag.has_attr("style"), f"inline style on <{tag.name}>")
+        handlers = [name for name in tag.attrs if name.startswith("on")]
+        expect(not handlers, f"event handler attribute on <{tag.name}>: {handlers}")
+    for tag, attribute in (("link", "href"), ("script", "src"), ("img", "src"), ("iframe", "src")):
+        for element in soup.find_all(tag):
+            value = element.get(attribute, "")
+            expect(value.startswith("/"), f"<{tag}> loads {value!r} from outside the site")
+    for label in soup.find_all("label"):
+        target = label.get("for")
+        expect(target and target in ids, f"label for {target!r} points at nothing")
+    labelled = {label.get("for") for label in soup.find_all("label")}
+    for control in soup.find_all(["input", "textarea", "select"]):
+        if control.get("type") in ("hidden", "submit", "button"):
+            continue
+        expect(control.get("id") in labelled, f"form control {control.get('name')!r} has no label")
+    if problems:
+        raise PageProblem(f"{response.request.path}: " + "; ".join(problems))
+    return soup
+
+
+class CheckingClient(FlaskClient):
+    """FlaskClient that checks every HTML page and the no-store header on every response."""
+
+    last_page: TestResponse | None = None
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        response = super().open(*args, **kwargs)
+        if not response.request.path.startswith("/static/"):
+            cache_control = response.headers.get("Cache-Control", "")
+            if "no-store" not in cache_control:
+                raise PageProblem(f"{response.request.path}: Cache-Control is {cache_control!r}")
+        if response.mimetype == "text/html" and not 300 <= response.status_code < 400:
+            check_page(response)
+            self.last_page = response
+        return response
+
+    def csrf_token(self, response: TestResponse | None = None) -> str:
+        """The CSRF token in a page (the last one fetched unless given)."""
+        page = response or self.last_page
+        assert page is not None, "fetch a page first"
+        text = page.get_data(as_text=True)
+        match = CSRF_INPUT.search(text) or CSRF_META.search(text)
+        assert match, f"no CSRF token on {page.request.path}"
+        return match.group(1)
+
+    def submit(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> TestResponse:
+        """Open the page at `url` as a person would, then send its form with `data`."""
+        page = self.get(url)
+        return self.post(url, data={"csrf_token": self.csrf_token(page), **(data or {})}, **kwargs)
+
+    def post_with_token(
+        self, url: str, data: dict[str, Any] | None = None, **kwargs: Any
+    ) -> TestResponse:
+        """POST with the token from the last page (a button on that page)."""
+        return self.post(url, data={"csrf_token": self.csrf_token(), **(data or {})}, **kwargs)
+
+
+def page_text(response: TestResponse) -> str:
+    """The visible text of a page's main content, whitespace squashed."""
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    main = soup.find("main") or soup
+    return " ".join(main.get_text(" ").split())
+
+
+def field_value(response: TestResponse, name: str) -> str | None:
+    """What an input or textarea shows, as the person would see it."""
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    control = soup.find(["input", "textarea"], attrs={"name": name})
+    if control is None:
+        return None
+    if control.name == "textarea":
+        return control.get_text()
+    return control.get("value")
+
+
+def error_messages(response: TestResponse) -> list[str]:
+    """The messages in a page's error summary."""
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    summary = soup.select_one("[data-error-summary]")
+    return (
+        [" ".join(item.get_text(" ").split()) for item in summary.find_all("li")] if summary else []
+    )
+
+
+@dataclass
+class Account:
+    username: str
+    password: str
+    recovery_codes: list[str] = field(default_factory=list)
+
+
+class AccountHelper:
+    """Registers and signs people in through the pages, as they would."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def new_client(self) -> CheckingClient:
+        """Another browser."""
+        return self.app.test_client()  # type: ignore[return-value]
+
+    def register(
+        self, client: CheckingClient, chosen: str = "bluebird", password: str = PASSWORD
+    ) -> Account:
+        response = client.submit("/register", {"chosen_name": chosen, "password": password})
+        assert response.status_code == 302, (
+            error_messages(client.last_page) if client.last_page else response
+        )
+        codes_page = client.get("/register/recovery-codes")
+        soup = BeautifulSoup(codes_page.get_data(as_text=True), "html.parser")
+        username = soup.select_one("[data-testid=username]").get_text().strip()
+        codes = [code.get_text() for code in soup.select(".recovery-codes code")]
+        done = client.post_with_token("/register/recovery-codes")
+        assert done.status_code == 302
+        return Account(username, password, codes)
+
+    def sign_in(
+        self, client: CheckingClient, account: Account, password: str | None = None
+    ) -> TestResponse:
+        return client.submit(
+            "/sign-in", {"username": account.username, "password": password or account.password}
+        )
+
+    def sign_out(self, client: CheckingClient) -> TestResponse:
+        client.get("/account")
+        return client.post_with_token("/sign-out")
