@@ -103,9 +103,10 @@ def _fill_local_defaults(app: Flask, settings: BaseConfig) -> None:
             "SECRET_KEY": secrets.token_urlsafe(48),
             "DATA_KEYS": new_data_keys_entry("test1"),
         }
-    else:
-        instance.mkdir(parents=True, exist_ok=True)
+    elif not (app.config.get("SECRET_KEY") and app.config.get("DATA_KEYS")):
         generated = instance_secrets.load_or_create(app.instance_path)
+    else:
+        generated = {}
     for name in ("SECRET_KEY", "DATA_KEYS"):
         if not app.config.get(name):
             app.config[name] = generated[name]

@@ -93,7 +93,10 @@ def log_exception_without_message(exc_info: tuple[type[BaseException], BaseExcep
     """Log where an unexpected error happened, never its message: messages can carry what
     someone typed or read (SQL parameters, form values)."""
     error_type, _error, trace = exc_info
-    frames = "".join(traceback.format_tb(trace))
+    frames = "\n".join(
+        f"  {frame.filename}:{frame.lineno} in {frame.name}"
+        for frame in traceback.extract_tb(trace)
+    )
     log.error("Unhandled %s at:\n%s", error_type.__name__, frames)
 
 

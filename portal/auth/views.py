@@ -185,10 +185,10 @@ def sign_out() -> BaseResponse:
 
 
 @bp.post("/session/keep-alive")
-def keep_alive() -> tuple[str, int]:
+def keep_alive() -> Response:
     """Someone is still using the page (typing, scrolling): keep their session from timing out."""
     current_session().modified = True  # saving the session moves its last-seen time on
-    return "", 204
+    return Response(status=204)
 
 
 @bp.get("/signed-out")

@@ -91,7 +91,8 @@ class CheckingClient(FlaskClient):
             cache_control = response.headers.get("Cache-Control", "")
             if "no-store" not in cache_control:
                 raise PageProblem(f"{response.request.path}: Cache-Control is {cache_control!r}")
-        if response.mimetype == "text/html" and not 300 <= response.status_code < 400:
+        has_page = response.status_code != 204 and not 300 <= response.status_code < 400
+        if response.mimetype == "text/html" and has_page:
             check_page(response)
             self.last_page = response
         return response

@@ -1,0 +1,72 @@
+"""Throttling through Flask-Limiter: counted per process by default, shared through Redis so that
+several workers or hosts agree."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+
+from portal.security.crypto import new_data_keys_entry
+from tests.conftest import DatabaseUrls
+from tests.support.client import CheckingClient
+from tests.support.environment import unavailable
+from tests.support.servers import HttpVisitor, gunicorn_server
+
+REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL")
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def failed_sign_ins(client: CheckingClient, count: int) -> list[int]:
+    token = client.csrf_token(client.get("/sign-in"))
+    return [
+        client.post(
+            "/sign-in", data={"csrf_token": token, "username": f"x{i}-0000", "password": "wrong"}
+        ).status_code
+        for i in range(count)
+    ]
+
+
+def test_a_single_process_counts_in_memory(client: CheckingClient) -> None:
+    assert failed_sign_ins(client, 21) == [200] * 20 + [429]
+
+
+@pytest.mark.parametrize("app_settings", [{"PORTAL_RATELIMIT_ENABLED": "false"}])
+def test_limits_can_be_turned_off(client: CheckingClient) -> None:
+    assert 429 not in failed_sign_ins(client, 25)
+
+
+def test_two_hosts_sharing_redis_share_the_count(
+    database_urls: DatabaseUrls, tmp_path: Path
+) -> None:
+    """Two gunicorn servers, as two hosts behind a proxy, with one database and one Redis."""
+    if not REDIS_URL:
+        unavailable("Redis tests need PORTAL_TEST_REDIS_URL (.ci/run sets it)")
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.ConnectionError:
+        unavailable(f"Redis is not answering at {REDIS_URL}")
+    settings = {
+        "PORTAL_ENV": "development",
+        "PORTAL_SECRET_KEY": "k" * 48,
+        "PORTAL_DATA_KEYS": new_data_keys_entry("hosts"),
+        "PORTAL_DATABASE_URL": database_urls.main,
+        "PORTAL_KEYSTORE_URL": database_urls.keystore,
+        "PORTAL_REDIS_URL": REDIS_URL,
+        "PORTAL_RATELIMIT_PREFIX": f"test-{uuid.uuid4().hex}",
+        "PORTAL_OUTBOX_DIR": str(tmp_path / "outbox"),
+    }
+    visitor = HttpVisitor()
+    with gunicorn_server(settings) as first, gunicorn_server(settings) as second:
+        status, page = visitor.request(first + "/sign-in")
+        assert status == 200
+        token = CSRF_INPUT.search(page).group(1)
+        form = {"csrf_token": token, "username": "nobody-0000", "password": "wrong"}
+        on_first = [visitor.request(first + "/sign-in", form)[0] for _ in range(12)]
+        on_second = [visitor.request(second + "/sign-in", form)[0] for _ in range(9)]
+    assert on_first == [200] * 12
+    assert on_second == [200] * 8 + [429], "the second host knew about the first host's twelve"

@@ -1,0 +1,131 @@
+"""Password rules and hashing (portal.security.passwords), and the account rehash at sign-in."""
+
+from __future__ import annotations
+
+import statistics
+import time
+import unicodedata
+
+import pytest
+from argon2 import PasswordHasher, Type, profiles
+from flask import Flask
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import User
+from portal.security.passwords import (
+    MAX_BYTES,
+    PASSWORD_HASH_PROFILES,
+    PasswordHashing,
+    common_passwords,
+    password_problem,
+)
+from tests.support.client import PASSWORD, AccountHelper, CheckingClient
+
+# OWASP Password Storage Cheat Sheet, argon2id minimum: 19 MiB, 2 passes, 1 lane.
+OWASP_MEMORY_KIB = 19 * 1024
+OWASP_PASSES = 2
+
+
+def test_production_parameters_meet_owasps_recommendation() -> None:
+    parameters = PASSWORD_HASH_PROFILES["rfc9106-low-memory"]
+    assert parameters.type is Type.ID
+    assert parameters.memory_cost >= OWASP_MEMORY_KIB
+    assert parameters.time_cost >= OWASP_PASSES
+    assert parameters.memory_cost * parameters.time_cost >= OWASP_MEMORY_KIB * OWASP_PASSES
+
+
+def test_the_offline_list_holds_at_least_ten_thousand_passwords() -> None:
+    assert len(common_passwords()) >= 10_000
+    assert "password" in common_passwords()
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "purple tractor window",
+        "Ça va très bien merci",
+        "correct horse battery staple",
+        "🌧️🌧️ rain on the roof",
+    ],
+)
+def test_good_passwords_pass(password: str) -> None:
+    assert password_problem(password, "bluebird") is None
+
+
+def test_no_composition_rules_lower_case_words_are_fine() -> None:
+    assert password_problem("kettle umbrella meadow", None) is None
+
+
+def test_length_is_counted_after_unicode_normalisation() -> None:
+    # 15 characters composed (é as one code point), 16 when decomposed: both are 15 after NFKC.
+    composed = "é" + "abcdefghijklmn"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert len(decomposed) == 16
+    assert password_problem(composed) is None
+    assert password_problem(decomposed) is None
+    assert password_problem(composed[:-1]) is not None
+
+
+def test_over_long_input_is_refused_before_hashing() -> None:
+    hashing = PasswordHashing("fast-for-tests")
+    started = time.perf_counter()
+    assert hashing.verify(hashing.hash(PASSWORD), "x" * (MAX_BYTES + 1)) is False
+    assert time.perf_counter() - started < 1
+    assert password_problem("x" * (MAX_BYTES + 1)) is not None
+
+
+def test_a_missing_hash_never_verifies() -> None:
+    assert PasswordHashing("fast-for-tests").verify(None, PASSWORD) is False
+
+
+def test_sign_in_rehashes_when_the_parameters_change(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    account = accounts.register(client)
+    accounts.sign_out(client)
+    # An older, weaker hash, as if the account predated today's parameters.
+    weaker = PasswordHasher.from_parameters(profiles.CHEAPEST).hash(PASSWORD)
+    stronger = PasswordHashing("rfc9106-low-memory")
+    app.extensions["portal.passwords"] = stronger
+    with app.app_context():
+        user = db.session.scalars(select(User)).one()
+        user.password_hash = weaker
+        db.session.commit()
+    assert accounts.sign_in(client, account).status_code == 302
+    with app.app_context():
+        rehashed = db.session.scalars(select(User.password_hash)).one()
+    assert rehashed != weaker
+    assert "m=65536,t=3,p=4" in rehashed
+    assert not stronger.needs_rehash(rehashed)
+
+
+def test_unknown_and_known_usernames_take_the_same_time_to_refuse(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    app.config["RATELIMIT_ENABLED"] = False
+    app.extensions["portal.passwords"] = PasswordHashing("rfc9106-low-memory")
+    account = accounts.register(client)
+    accounts.sign_out(client)
+    token = client.csrf_token(client.get("/sign-in"))
+
+    def median_refusal(username: str, network: str) -> float:
+        timings = []
+        for _ in range(4):  # below the per-account slowdown
+            started = time.perf_counter()
+            client.post(
+                "/sign-in",
+                data={
+                    "csrf_token": token,
+                    "username": username,
+                    "password": "wrong password entirely",
+                },
+                environ_base={"REMOTE_ADDR": network},
+            )
+            timings.append(time.perf_counter() - started)
+        return statistics.median(timings)
+
+    known = median_refusal(account.username, "198.51.100.1")
+    unknown = median_refusal("nobody-9999", "198.51.100.2")
+    # Both are dominated by one argon2id verification (about 0.1 s here).
+    assert abs(known - unknown) < 0.3 * max(known, unknown), (known, unknown)
