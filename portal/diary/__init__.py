@@ -1,0 +1,1 @@
+"""A private diary of mood and sleep."""
