@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskCliRunner
+from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -19,6 +21,7 @@ from config import TestingConfig, normalise_database_url
 from portal import create_app, migrate
 from portal.extensions import db, keystore_db
 from portal.models import Base, KeystoreBase
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, live_server
 from tests.support.client import AccountHelper, CheckingClient
 from tests.support.environment import unavailable
 
@@ -177,10 +180,31 @@ def client(app: Flask) -> CheckingClient:
 
 
 @pytest.fixture
-def runner(app: Flask):
+def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
 
 
 @pytest.fixture
 def accounts(app: Flask) -> AccountHelper:
     return AccountHelper(app)
+
+
+# Browser journeys -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, once per worker. Playwright never downloads a browser of its own."""
+    if not Path(CHROMIUM).exists():
+        unavailable(f"browser journeys need Debian's Chromium at {CHROMIUM} (apt install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def site(app: Flask) -> Iterator[str]:
+    """The app served on loopback for the browser; yields its base URL."""
+    with live_server(app) as base_url:
+        yield base_url

@@ -57,11 +57,10 @@
       var input = document.getElementById(button.getAttribute("aria-controls"));
       if (!input) { return; }
       button.hidden = false;
-      button.setAttribute("aria-pressed", "false");
       button.addEventListener("click", function () {
         var showing = input.type === "text";
         input.type = showing ? "password" : "text";
-        button.setAttribute("aria-pressed", showing ? "false" : "true");
+        // The button says what it will do next: "Show password" or "Hide password".
         button.firstChild.nodeValue = showing ? "Show" : "Hide";
       });
     });

@@ -1,0 +1,103 @@
+"""Browser journeys: the app on a live server in a thread, Debian's Chromium driven by Playwright,
+no request allowed off the site, and axe-core for accessibility."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from axe_playwright_python.sync_playwright import Axe
+from flask import Flask
+from playwright.sync_api import Browser, BrowserContext, Page, Route
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+# Quiet flags: this machine has no network, and Chromium must not try to reach any.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+NEUTRAL_SITE_HTML = "<!doctype html><title>Weather</title><h1>Weather</h1>"
+
+
+@contextmanager
+def live_server(app: Flask) -> Iterator[str]:
+    """Serve the app on a free loopback port in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@dataclass
+class OffSiteRequests:
+    """Every request a page tried to make to anywhere but our server."""
+
+    base_url: str
+    attempted: list[str] = field(default_factory=list)
+
+    def handle(self, route: Route) -> None:
+        url = route.request.url
+        if url.startswith(self.base_url):
+            route.continue_()
+            return
+        self.attempted.append(url)
+        if route.request.is_navigation_request():
+            # Quick exit's destination: answer it locally so the journey can be checked offline.
+            route.fulfill(status=200, content_type="text/html", body=NEUTRAL_SITE_HTML)
+        else:
+            route.abort()
+
+    def assert_only_navigations_to(self, *hosts: str) -> None:
+        unexpected = [url for url in self.attempted if urlsplit(url).hostname not in hosts]
+        assert unexpected == [], f"the page tried to reach other sites: {unexpected}"
+
+
+@contextmanager
+def browser_page(
+    browser: Browser, base_url: str, *, javascript: bool = True
+) -> Iterator[tuple[Page, OffSiteRequests]]:
+    """A fresh browser profile (no cookies) with one page, phone-sized."""
+    context: BrowserContext = browser.new_context(
+        java_script_enabled=javascript,
+        viewport={"width": 375, "height": 740},
+        base_url=base_url,
+    )
+    off_site = OffSiteRequests(base_url)
+    context.route("**/*", off_site.handle)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        yield page, off_site
+    finally:
+        context.close()
+
+
+def serious_accessibility_problems(page: Page) -> list[str]:
+    """axe-core's serious and critical WCAG 2.2 AA violations on the page as it is now."""
+    results = Axe().run(
+        page,
+        options={"runOnly": {"type": "tag", "values": WCAG_22_AA}, "resultTypes": ["violations"]},
+    )
+    problems = []
+    for violation in results.response["violations"]:
+        if violation["impact"] in ("serious", "critical"):
+            targets = [node["target"] for node in violation["nodes"]]
+            problems.append(
+                f"{violation['id']} ({violation['impact']}): {violation['help']} at {targets}"
+            )
+    return problems

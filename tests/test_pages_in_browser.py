@@ -1,0 +1,187 @@
+"""Browser journeys for every page: quick exit (with and without JavaScript), the Shift shortcut,
+the idle timeout on screen, and accessibility checked by axe-core in Chromium."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, expect
+
+from tests.support.browser import browser_page, serious_accessibility_problems
+from tests.support.client import PASSWORD, CheckingClient
+
+pytestmark = pytest.mark.browser
+
+NEUTRAL_SITE = "https://www.bbc.co.uk/weather"
+
+
+def register_in_browser(page: Page, chosen: str = "bluebird") -> str:
+    """Make an account through the pages; returns the full username."""
+    page.goto("/register")
+    page.get_by_label("Choose a username").fill(chosen)
+    page.get_by_label("Create a password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    username = page.get_by_test_id("username").inner_text()
+    page.get_by_role("button", name="I have saved my codes").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+    return username
+
+
+def session_cookie(page: Page) -> str:
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "session"]
+    return cookie["value"]
+
+
+def cookie_still_works(app: Flask, value: str) -> bool:
+    client: CheckingClient = app.test_client()  # type: ignore[assignment]
+    client.set_cookie("session", value)
+    return client.get("/account").status_code == 200
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_quick_exit_leaves_for_a_neutral_site_and_ends_the_session(
+    app: Flask, browser: Browser, site: str, javascript: bool
+) -> None:
+    with browser_page(browser, site) as (page, _):
+        register_in_browser(page)
+        cookie = session_cookie(page)
+    with browser_page(browser, site, javascript=javascript) as (page, off_site):
+        page.context.add_cookies([{"name": "session", "value": cookie, "url": site}])
+        page.goto("/account")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+        page.get_by_role("link", name="Quick exit").click()
+        page.wait_for_url(NEUTRAL_SITE)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Weather")
+        off_site.assert_only_navigations_to("www.bbc.co.uk")
+        page.wait_for_timeout(300)  # let the beacon land
+        assert not cookie_still_works(app, cookie)
+        if javascript:
+            # location.replace: Back does not come back to the private page.
+            page.go_back()
+            assert not page.url.startswith(site + "/account")
+
+
+def test_pressing_shift_three_times_leaves_and_is_announced(
+    app: Flask, browser: Browser, site: str
+) -> None:
+    with browser_page(browser, site) as (page, _):
+        register_in_browser(page)
+        cookie = session_cookie(page)
+        expect(page.get_by_text("Or press Shift 3 times")).to_be_visible()
+        page.keyboard.press("Shift")
+        expect(page.locator("[data-quick-exit-status]")).to_have_text(
+            "Shift, press 2 more times to leave this page."
+        )
+        page.keyboard.press("Shift")
+        page.keyboard.press("Shift")
+        page.wait_for_url(NEUTRAL_SITE)
+        page.wait_for_timeout(300)
+    assert not cookie_still_works(app, cookie)
+
+
+def test_typing_capital_letters_does_not_trigger_the_shortcut(browser: Browser, site: str) -> None:
+    with browser_page(browser, site) as (page, _):
+        page.goto("/register")
+        page.get_by_label("Choose a username").press_sequentially("ABCDEF")
+        page.wait_for_timeout(200)
+        assert page.url == site + "/register"
+
+
+def test_without_javascript_the_shortcut_hint_is_not_offered(browser: Browser, site: str) -> None:
+    with browser_page(browser, site, javascript=False) as (page, _):
+        page.goto("/")
+        expect(page.get_by_text("Or press Shift 3 times")).to_be_hidden()
+        expect(page.get_by_role("link", name="Quick exit")).to_be_visible()
+
+
+def test_an_idle_signed_in_page_leaves_the_screen_and_signs_out(
+    app: Flask, browser: Browser, site: str
+) -> None:
+    with browser_page(browser, site) as (page, _):
+        page.clock.install()
+        register_in_browser(page)
+        cookie = session_cookie(page)
+        page.clock.fast_forward("31:00")
+        page.wait_for_url("**/signed-out?reason=timeout")
+        expect(page.get_by_role("heading", level=1)).to_have_text("You have been signed out")
+        page.wait_for_timeout(300)
+    assert not cookie_still_works(app, cookie)
+
+
+def test_show_password_reveals_what_was_typed(browser: Browser, site: str) -> None:
+    with browser_page(browser, site) as (page, _):
+        page.goto("/sign-in")
+        field = page.get_by_label("Password", exact=True)
+        field.fill("my secret words")
+        page.get_by_role("button", name="Show password").click()
+        expect(field).to_have_attribute("type", "text")
+        page.get_by_role("button", name="Hide password").click()
+        expect(field).to_have_attribute("type", "password")
+        expect(page.get_by_role("button", name="Show password")).to_be_visible()
+
+
+def test_registering_and_signing_in_work_without_javascript(browser: Browser, site: str) -> None:
+    with browser_page(browser, site, javascript=False) as (page, _):
+        expect_button_hidden = page.get_by_role("button", name="Show password")
+        username = register_in_browser(page)
+        page.get_by_role("button", name="Sign out", exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("You have signed out")
+        page.goto("/sign-in")
+        expect(expect_button_hidden).to_have_count(0)
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+
+
+def test_an_error_moves_focus_to_the_summary_which_links_to_the_field(
+    browser: Browser, site: str
+) -> None:
+    with browser_page(browser, site) as (page, _):
+        page.goto("/register")
+        page.get_by_label("Choose a username").fill("bluebird")
+        page.get_by_role("button", name="Create account").click()
+        expect(page).to_have_title("Error: Create a free account – Support Space")
+        summary = page.get_by_role("alert")
+        expect(summary).to_be_focused()
+        summary.get_by_role("link", name="Enter a password").click()
+        expect(page.get_by_label("Create a password")).to_be_focused()
+        expect(page.get_by_label("Choose a username")).to_have_value("bluebird")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/help",
+        "/staying-safe-online",
+        "/privacy",
+        "/accessibility",
+        "/sign-in",
+        "/register",
+        "/recover",
+        "/recover/code",
+        "/no-such-page",
+    ],
+)
+def test_public_pages_have_no_serious_accessibility_problems(
+    browser: Browser, site: str, path: str
+) -> None:
+    with browser_page(browser, site) as (page, off_site):
+        page.goto(path)
+        assert serious_accessibility_problems(page) == []
+        off_site.assert_only_navigations_to()
+
+
+def test_account_pages_and_errors_have_no_serious_accessibility_problems(
+    browser: Browser, site: str
+) -> None:
+    with browser_page(browser, site) as (page, _):
+        register_in_browser(page)
+        for path in ("/account", "/account/password", "/account/email", "/account/delete"):
+            page.goto(path)
+            assert serious_accessibility_problems(page) == [], path
+        page.goto("/account/password")
+        page.get_by_role("button", name="Change password").click()
+        expect(page.get_by_role("alert")).to_be_visible()
+        assert serious_accessibility_problems(page) == []
