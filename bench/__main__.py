@@ -1,0 +1,80 @@
+"""`make bench`: run every benchmark and write the figures to docs/performance.md.
+
+python -m bench            # everything
+python -m bench sign_in    # one section by name
+"""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.harness import bench_databases
+from bench.sections import SECTIONS, Report
+
+OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+
+
+def machine_summary() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        model = cpu
+    cores = len(
+        [
+            line
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("processor")
+        ]
+    )
+    return f"{model}, {cores} cores, Python {platform.python_version()}"
+
+
+def main(names: list[str]) -> int:
+    if shutil.which("wrk") is None:
+        print("make bench needs wrk: apt install wrk", file=sys.stderr)
+        return 1
+    chosen = [s for s in SECTIONS if not names or s.name in names]
+    reports: list[Report] = []
+    with bench_databases() as databases:
+        for section in chosen:
+            print(f"== {section.title}", flush=True)
+            report = section.run(databases)
+            print(report.markdown, flush=True)
+            reports.append(report)
+        backend = databases.backend
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    header = [
+        "# Performance",
+        "",
+        "Written by `make bench` (bench/). Every speed is a ratio to a trivial route (`/health`)",
+        "measured in the same run, through gunicorn on loopback with wrk, so the figures compare",
+        "across machines.",
+        "",
+        f"- Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {commit or 'unknown'}",
+        f"- Machine: {machine_summary()}",
+        f"- Database: {backend}",
+        "",
+    ]
+    OUTPUT.parent.mkdir(exist_ok=True)
+    if names and OUTPUT.exists():
+        print(f"Only some sections ran; {OUTPUT} was left as it was.")
+        return 0
+    OUTPUT.write_text("\n".join(header + [r.markdown for r in reports]) + "\n")
+    print(f"Wrote {OUTPUT}")
+    return 0 if all(r.passed for r in reports) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

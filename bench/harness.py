@@ -1,0 +1,194 @@
+"""What every benchmark shares: databases, a gunicorn server, a signed-in visitor and wrk.
+
+Benchmarks run the real thing (gunicorn on loopback, PostgreSQL when it is there) and report each
+page as a ratio to a trivial route measured in the same run, so the figures mean the same on any
+machine.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from config import TestingConfig, normalise_database_url
+from portal import create_app, migrate
+from portal.extensions import db, keystore_db
+from portal.security.crypto import new_data_keys_entry
+from tests.support.servers import HttpVisitor, gunicorn_server
+
+POSTGRES_URL = os.environ.get(
+    "PORTAL_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+PASSWORD = "purple tractor window"
+
+
+@dataclass(frozen=True)
+class BenchDatabases:
+    backend: str
+    main: str
+    keystore: str
+
+
+def _postgres_available() -> bool:
+    try:
+        engine = create_engine(normalise_database_url(POSTGRES_URL) or "")
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception:  # any failure to connect means: use SQLite instead
+        return False
+    return True
+
+
+@contextmanager
+def bench_databases() -> Iterator[BenchDatabases]:
+    """Fresh, migrated databases: PostgreSQL (as in production) when reachable, else SQLite."""
+    folder = Path(tempfile.mkdtemp(prefix="support-space-bench-"))
+    names: list[str] = []
+    admin = normalise_database_url(POSTGRES_URL) or ""
+    try:
+        if _postgres_available():
+            engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+            with engine.connect() as connection:
+                for suffix in ("", "_keys"):
+                    name = f"support_space_bench_{uuid.uuid4().hex[:8]}{suffix}"
+                    connection.execute(text(f'CREATE DATABASE "{name}"'))
+                    names.append(name)
+            engine.dispose()
+            urls = [
+                make_url(admin).set(database=n).render_as_string(hide_password=False) for n in names
+            ]
+            databases = BenchDatabases("PostgreSQL", urls[0], urls[1])
+        else:
+            databases = BenchDatabases(
+                "SQLite",
+                f"sqlite:///{folder / 'bench.sqlite3'}",
+                f"sqlite:///{folder / 'keys.sqlite3'}",
+            )
+        app = create_app(
+            TestingConfig(
+                {"PORTAL_DATABASE_URL": databases.main, "PORTAL_KEYSTORE_URL": databases.keystore}
+            )
+        )
+        migrate.upgrade(app)
+        db.dispose(app)
+        keystore_db.dispose(app)
+        yield databases
+    finally:
+        if names:
+            engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+            with engine.connect() as connection:
+                for name in names:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            engine.dispose()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def server_settings(databases: BenchDatabases, **extra: str) -> dict[str, str]:
+    """Production behaviour over plain HTTP on loopback: real argon2 parameters, no rate limits
+    (the load generator would hit them), one set of keys shared by every worker."""
+    return {
+        "PORTAL_ENV": "development",
+        "PORTAL_SECRET_KEY": "b" * 48,
+        "PORTAL_DATA_KEYS": new_data_keys_entry("bench"),
+        "PORTAL_DATABASE_URL": databases.main,
+        "PORTAL_KEYSTORE_URL": databases.keystore,
+        "PORTAL_RATELIMIT_ENABLED": "false",
+        "PORTAL_LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+@contextmanager
+def gunicorn(databases: BenchDatabases, workers: int = 1, **extra: str) -> Iterator[str]:
+    with gunicorn_server(server_settings(databases, **extra), workers=workers) as base_url:
+        yield base_url
+
+
+def form_token(visitor: HttpVisitor, url: str) -> str:
+    status, page = visitor.request(url)
+    match = CSRF_INPUT.search(page)
+    if status != 200 or not match:
+        raise RuntimeError(f"no form at {url} ({status})")
+    return match.group(1)
+
+
+def register(base_url: str, chosen: str = "bench") -> tuple[HttpVisitor, str]:
+    """A new account, signed in; returns the visitor (holding the cookie) and the username."""
+    visitor = HttpVisitor()
+    token = form_token(visitor, base_url + "/register")
+    status, _ = visitor.request(
+        base_url + "/register", {"csrf_token": token, "chosen_name": chosen, "password": PASSWORD}
+    )
+    if status != 302:
+        raise RuntimeError(f"registering failed ({status})")
+    _, page = visitor.request(base_url + "/register/recovery-codes")
+    username = re.search(r'data-testid="username">([^<]+)<', page).group(1)  # type: ignore[union-attr]
+    token = form_token(visitor, base_url + "/register/recovery-codes")
+    visitor.request(base_url + "/register/recovery-codes", {"csrf_token": token})
+    return visitor, username
+
+
+def session_cookie(visitor: HttpVisitor) -> str:
+    return next(cookie.value for cookie in visitor.cookies if cookie.name == "session")
+
+
+def timed_sign_in(base_url: str, username: str) -> float:
+    """Seconds one sign-in POST takes, from a fresh browser (the form page is fetched first)."""
+    visitor = HttpVisitor()
+    token = form_token(visitor, base_url + "/sign-in")
+    started = time.perf_counter()
+    status, _ = visitor.request(
+        base_url + "/sign-in", {"csrf_token": token, "username": username, "password": PASSWORD}
+    )
+    elapsed = time.perf_counter() - started
+    if status != 302:
+        raise RuntimeError(f"sign-in failed ({status})")
+    return elapsed
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+
+
+def _milliseconds(value: str) -> float:
+    number = float(re.match(r"[\d.]+", value).group())  # type: ignore[union-attr]
+    if value.endswith("us"):
+        return number / 1000
+    if value.endswith("ms"):
+        return number
+    if value.endswith("s"):
+        return number * 1000
+    raise ValueError(value)
+
+
+def wrk(
+    url: str, *, cookie: str | None = None, connections: int = 16, seconds: int = 10
+) -> LoadResult:
+    """Load `url` with wrk (one thread, `connections` at once) and read its figures."""
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: session={cookie}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _milliseconds(re.search(r"50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    p99 = _milliseconds(re.search(r"99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    return LoadResult(rate, p50, p99, int(errors.group(1)) if errors else 0)
