@@ -4,15 +4,19 @@ no request allowed off the site, and axe-core for accessibility."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Route
 from werkzeug.serving import make_server
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 CHROMIUM = "/usr/bin/chromium"
 # Quiet flags: this machine has no network, and Chromium must not try to reach any.
@@ -30,16 +34,39 @@ WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-prac
 NEUTRAL_SITE_HTML = "<!doctype html><title>Weather</title><h1>Weather</h1>"
 
 
+def _whole_responses(app: Flask) -> WSGIApplication:
+    """Read each response whole (closing any file) before the server sends it.
+
+    Werkzeug's development server can skip closing a response when the browser hangs up
+    part-way, which happens whenever a page navigates away (quick exit); the open file then
+    shows up as a ResourceWarning in some later test.
+    """
+
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return application
+
+
 @contextmanager
 def live_server(app: Flask) -> Iterator[str]:
     """Serve the app on a free loopback port in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _whole_responses(app), threaded=True)
+    # Request threads are joined at shutdown, so none is left mid-response (holding a file
+    # open) when the test ends.
+    server.daemon_threads = False
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
+        server.server_close()
         thread.join(timeout=10)
 
 
