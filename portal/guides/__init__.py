@@ -1,0 +1,1 @@
+"""Self-guided modules: Markdown guides with exercises, self-checks, saved answers and progress."""

@@ -1,0 +1,450 @@
+"""Reading a guide's Markdown file: front matter, steps, and interactive blocks.
+
+`parse_guide()` returns a ParsedGuide whose HTML is rendered and sanitised once, with each
+interactive block kept as data for the step page to draw with the person's answers. Every problem
+is collected with its file and line and raised together as GuideInvalid (`flask guides check`).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from markdown import Markdown
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+from markupsafe import Markup
+
+from portal.guides.blocks import (
+    Block,
+    BlockProblem,
+    MyPlanBlock,
+    QuestionnaireBlock,
+    ScaleBlock,
+    check_id,
+    parse_block,
+)
+from portal.guides.problems import GuideInvalid, GuideProblem
+from portal.guides.questionnaires import Questionnaires
+from portal.security.sanitise import render_markdown
+
+TOPICS: dict[str, str] = {
+    "anxiety": "Anxiety and feeling on edge",
+    "low-mood": "Low mood",
+    "sleep": "Sleep",
+    "asb-evidence": "Recording anti-social behaviour",
+}
+FRONT_MATTER_FIELDS = ("slug", "title", "summary", "topic", "minutes", "audience", "version")
+STEP_HEADING = re.compile(r"^## (?P<title>.+?)\s*(?:\{#(?P<id>[^}]*)\})?\s*$")
+FENCE = re.compile(r"^(```|~~~)")
+RAW_HTML = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^>]*)?/?>|<!--")
+INLINE_CODE = re.compile(r"`[^`]*`")
+
+
+@dataclass(frozen=True)
+class HtmlPart:
+    """Sanitised HTML between interactive blocks."""
+
+    html: Markup
+    kind: str = "html"
+
+
+StepPart = HtmlPart | Block
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: str
+    number: int
+    parts: tuple[StepPart, ...]
+
+    @property
+    def blocks(self) -> tuple[Block, ...]:
+        return tuple(part for part in self.parts if isinstance(part, Block))
+
+    @property
+    def answerable_blocks(self) -> tuple[Block, ...]:
+        return tuple(block for block in self.blocks if block.answerable)
+
+    @property
+    def shows_result(self) -> bool:
+        """A step with a self-check comes back to itself after saving, to show the result."""
+        return any(isinstance(block, QuestionnaireBlock) for block in self.blocks)
+
+
+@dataclass(frozen=True)
+class ParsedGuide:
+    slug: str
+    title: str
+    summary: str
+    topic: str
+    minutes: int
+    audience: str
+    version: int
+    intro: Markup
+    steps: tuple[Step, ...]
+    _blocks_by_id: dict[str, tuple[Step, Block]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    @property
+    def topic_name(self) -> str:
+        return TOPICS[self.topic]
+
+    @property
+    def step_ids(self) -> list[str]:
+        return [step.id for step in self.steps]
+
+    def step(self, step_id: str) -> Step | None:
+        return next((step for step in self.steps if step.id == step_id), None)
+
+    def next_step(self, step: Step) -> Step | None:
+        return self.steps[step.number] if step.number < len(self.steps) else None
+
+    def previous_step(self, step: Step) -> Step | None:
+        return self.steps[step.number - 2] if step.number > 1 else None
+
+    def block(self, block_id: str) -> Block | None:
+        found = self._blocks_by_id.get(block_id)
+        return found[1] if found else None
+
+    def step_of(self, block_id: str) -> Step | None:
+        found = self._blocks_by_id.get(block_id)
+        return found[0] if found else None
+
+    def answerable_blocks(self) -> Iterator[tuple[Step, Block]]:
+        for step in self.steps:
+            for block in step.answerable_blocks:
+                yield step, block
+
+
+class _BlockCollector:
+    """Gathers a step's blocks and problems while Python-Markdown converts it."""
+
+    def __init__(self, path: str, first_line: int) -> None:
+        self.path = path
+        self.first_line = first_line
+        self.nonce = secrets.token_hex(8)
+        self.blocks: list[Block] = []
+        self.problems: list[GuideProblem] = []
+
+    def placeholder(self, index: int) -> str:
+        return f'<div data-guide-block="{self.nonce}-{index}"></div>'
+
+
+class _BlocksPreprocessor(Preprocessor):
+    """Replaces each `:::` block with a placeholder and keeps the block as data."""
+
+    def __init__(self, md: Markdown, collector: _BlockCollector) -> None:
+        super().__init__(md)
+        self.collector = collector
+
+    def run(self, lines: list[str]) -> list[str]:
+        output: list[str] = []
+        index = 0
+        while index < len(lines):
+            text = lines[index]
+            if not text.startswith(":::"):
+                output.append(text)
+                index += 1
+                continue
+            start = self.collector.first_line + index
+            end = index + 1
+            while end < len(lines) and lines[end].strip() != ":::":
+                if lines[end].startswith(":::"):
+                    self.collector.problems.append(
+                        GuideProblem(
+                            self.collector.path,
+                            self.collector.first_line + end,
+                            "blocks cannot go inside other blocks; "
+                            "close the one above first with :::",
+                        )
+                    )
+                    break
+                end += 1
+            if end >= len(lines) or lines[end].strip() != ":::":
+                self.collector.problems.append(
+                    GuideProblem(self.collector.path, start, "this block has no closing ::: line")
+                )
+                return output
+            body = [(self.collector.first_line + n, lines[n]) for n in range(index + 1, end)]
+            try:
+                block = parse_block(text, start, body)
+            except BlockProblem as problem:
+                self.collector.problems.append(
+                    GuideProblem(self.collector.path, problem.line, problem.message)
+                )
+            else:
+                stashed = self.md.htmlStash.store(
+                    self.collector.placeholder(len(self.collector.blocks))
+                )
+                self.collector.blocks.append(block)
+                output.extend(["", stashed, ""])
+            index = end + 1
+        return output
+
+
+class _BlocksExtension(Extension):
+    def __init__(self, collector: _BlockCollector) -> None:
+        super().__init__()
+        self.collector = collector
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        # After whitespace is normalised (30), before raw HTML is stashed (20).
+        md.preprocessors.register(_BlocksPreprocessor(md, self.collector), "guide_blocks", 25)
+
+
+def _split_front_matter(
+    lines: list[str], path: str
+) -> tuple[dict[str, tuple[int, str]], int, list[GuideProblem]]:
+    """name -> (line, value), the index of the first line after it, and problems."""
+    problems: list[GuideProblem] = []
+    if not lines or lines[0].strip() != "---":
+        return (
+            {},
+            0,
+            [GuideProblem(path, 1, "a guide starts with front matter between two --- lines")],
+        )
+    values: dict[str, tuple[int, str]] = {}
+    for index in range(1, len(lines)):
+        text = lines[index]
+        if text.strip() == "---":
+            return values, index + 1, problems
+        if not text.strip():
+            continue
+        name, sep, value = text.partition(":")
+        name = name.strip()
+        if not sep or name not in FRONT_MATTER_FIELDS:
+            problems.append(
+                GuideProblem(
+                    path,
+                    index + 1,
+                    f"unknown front matter line {text.strip()!r}; "
+                    f"the names are: {', '.join(FRONT_MATTER_FIELDS)}",
+                )
+            )
+            continue
+        if name in values:
+            problems.append(GuideProblem(path, index + 1, f"{name} is given twice"))
+        values[name] = (index + 1, value.strip())
+    return (
+        values,
+        len(lines),
+        [*problems, GuideProblem(path, 1, "the front matter has no closing --- line")],
+    )
+
+
+def _check_front_matter(
+    values: dict[str, tuple[int, str]], path: str
+) -> tuple[dict[str, str | int], list[GuideProblem]]:
+    problems: list[GuideProblem] = []
+    checked: dict[str, str | int] = {}
+    for name in FRONT_MATTER_FIELDS:
+        if name not in values or not values[name][1]:
+            problems.append(
+                GuideProblem(path, values.get(name, (1, ""))[0], f"the front matter needs {name}")
+            )
+            continue
+        line, value = values[name]
+        if name in ("minutes", "version"):
+            if not value.isdigit() or int(value) < 1:
+                problems.append(
+                    GuideProblem(path, line, f"{name} must be a whole number, 1 or more")
+                )
+                continue
+            checked[name] = int(value)
+        elif name == "topic" and value not in TOPICS:
+            problems.append(
+                GuideProblem(path, line, f"topic must be one of {', '.join(TOPICS)}, not {value!r}")
+            )
+        elif name == "slug":
+            try:
+                checked[name] = check_id(value, line, "the guide's")
+            except BlockProblem as problem:
+                problems.append(GuideProblem(path, line, problem.message.replace("id", "slug", 1)))
+        else:
+            checked[name] = value
+    return checked, problems
+
+
+def _raw_html_problems(lines: list[str], first_line: int, path: str) -> list[GuideProblem]:
+    problems = []
+    in_fence = False
+    for offset, text in enumerate(lines):
+        if FENCE.match(text.strip()):
+            in_fence = not in_fence
+            continue
+        if not in_fence and RAW_HTML.search(INLINE_CODE.sub("", text)):
+            problems.append(
+                GuideProblem(
+                    path,
+                    first_line + offset,
+                    "HTML is not allowed in guides (it would be removed); use Markdown",
+                )
+            )
+    return problems
+
+
+def _render_step_body(
+    lines: list[str], first_line: int, path: str
+) -> tuple[tuple[StepPart, ...], list[GuideProblem]]:
+    collector = _BlockCollector(path, first_line)
+    html = render_markdown("\n".join(lines), extensions=[_BlocksExtension(collector)])
+    parts: list[StepPart] = []
+    pattern = re.compile(re.escape(f'<div data-guide-block="{collector.nonce}-') + r'(\d+)"></div>')
+    position = 0
+    for match in pattern.finditer(html):
+        if html[position : match.start()].strip():
+            parts.append(HtmlPart(Markup(html[position : match.start()])))  # noqa: S704 (sanitised)
+        parts.append(collector.blocks[int(match.group(1))])
+        position = match.end()
+    if html[position:].strip():
+        parts.append(HtmlPart(Markup(html[position:])))  # noqa: S704 (sanitised)
+    return tuple(parts), collector.problems
+
+
+def _steps(
+    lines: list[str], start: int, path: str
+) -> tuple[list[tuple[int, str, str, list[str], int]], list[str], list[GuideProblem]]:
+    """(heading line, id, title, body lines, body's first line) per step, the intro, problems."""
+    problems: list[GuideProblem] = []
+    intro: list[str] = []
+    steps: list[tuple[int, str, str, list[str], int]] = []
+    in_fence = False
+    for index in range(start, len(lines)):
+        text = lines[index]
+        if FENCE.match(text.strip()):
+            in_fence = not in_fence
+        heading = STEP_HEADING.match(text) if not in_fence else None
+        if heading:
+            step_id = heading.group("id")
+            if step_id is None:
+                problems.append(
+                    GuideProblem(
+                        path,
+                        index + 1,
+                        f"a step needs an id: ## {heading.group('title')} {{#an-id}}",
+                    )
+                )
+                step_id = f"missing-id-{index + 1}"
+            else:
+                try:
+                    check_id(step_id, index + 1, "the step's")
+                except BlockProblem as problem:
+                    problems.append(GuideProblem(path, index + 1, problem.message))
+            steps.append((index + 1, step_id, heading.group("title"), [], index + 2))
+        elif text.startswith("# "):
+            problems.append(
+                GuideProblem(
+                    path,
+                    index + 1,
+                    "use ## for steps and ### inside them: the title is the page's only #",
+                )
+            )
+        elif steps:
+            steps[-1][3].append(text)
+        else:
+            intro.append(text)
+    if not steps:
+        problems.append(
+            GuideProblem(
+                path, start + 1, "a guide needs at least one step: ## Step title {#step-id}"
+            )
+        )
+    return steps, intro, problems
+
+
+def _cross_check(
+    parsed_steps: list[Step], path: str, questionnaires: Questionnaires
+) -> tuple[dict[str, tuple[Step, Block]], list[GuideProblem]]:
+    problems: list[GuideProblem] = []
+    seen: dict[str, int] = {}
+    by_id: dict[str, tuple[Step, Block]] = {}
+    for step in parsed_steps:
+        if step.id in seen:
+            problems.append(GuideProblem(path, 1, f"the id {step.id!r} is used twice"))
+        seen[step.id] = 0
+        for block in step.blocks:
+            if block.id is None:
+                continue
+            if block.id in seen:
+                problems.append(
+                    GuideProblem(
+                        path, block.line, f"the id {block.id!r} is used twice in this guide"
+                    )
+                )
+            seen[block.id] = block.line
+            by_id[block.id] = (step, block)
+    for step in parsed_steps:
+        for block in step.blocks:
+            if isinstance(block, QuestionnaireBlock) and block.definition_id not in questionnaires:
+                known = ", ".join(sorted(questionnaires)) or "none"
+                problems.append(
+                    GuideProblem(
+                        path,
+                        block.line,
+                        f"no questionnaire called {block.definition_id!r} (there are: {known})",
+                    )
+                )
+            if isinstance(block, ScaleBlock) and block.compare is not None:
+                earlier = by_id.get(block.compare)
+                if (
+                    earlier is None
+                    or not isinstance(earlier[1], ScaleBlock)
+                    or earlier[1].line >= block.line
+                ):
+                    problems.append(
+                        GuideProblem(
+                            path,
+                            block.line,
+                            f"compare={block.compare!r} must name a scale earlier in this guide",
+                        )
+                    )
+            if isinstance(block, MyPlanBlock):
+                for included in block.include:
+                    target = by_id.get(included)
+                    if target is None or not target[1].answerable:
+                        problems.append(
+                            GuideProblem(
+                                path,
+                                block.line,
+                                f"include names {included!r}, "
+                                "which is not an exercise in this guide",
+                            )
+                        )
+    return by_id, problems
+
+
+def parse_guide(source: str, path: str, questionnaires: Questionnaires) -> ParsedGuide:
+    """Read one guide; GuideInvalid lists every problem with its line."""
+    lines = source.splitlines()
+    values, body_start, problems = _split_front_matter(lines, path)
+    meta, meta_problems = _check_front_matter(values, path) if values else ({}, [])
+    problems += meta_problems
+    raw_steps, intro_lines, step_problems = _steps(lines, body_start, path)
+    problems += step_problems
+    problems += _raw_html_problems(lines[body_start:], body_start + 1, path)
+    steps: list[Step] = []
+    for number, (_, step_id, title, body, first_line) in enumerate(raw_steps, start=1):
+        parts, block_problems = _render_step_body(body, first_line, path)
+        problems += block_problems
+        steps.append(Step(step_id, title, number, parts))
+    by_id, cross_problems = _cross_check(steps, path, questionnaires)
+    problems += cross_problems
+    if problems:
+        raise GuideInvalid(sorted(set(problems), key=lambda p: (p.line, p.message)))
+    return ParsedGuide(
+        slug=str(meta["slug"]),
+        title=str(meta["title"]),
+        summary=str(meta["summary"]),
+        topic=str(meta["topic"]),
+        minutes=int(meta["minutes"]),
+        audience=str(meta["audience"]),
+        version=int(meta["version"]),
+        intro=render_markdown("\n".join(intro_lines)),
+        steps=tuple(steps),
+        _blocks_by_id=by_id,
+    )

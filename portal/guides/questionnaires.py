@@ -1,0 +1,174 @@
+"""Scored self-checks (GAD-7, PHQ-9...): definitions in guides/questionnaires/*.toml, and scoring.
+
+An answer is a list with one entry per item: the index of the option chosen, or None.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from portal.guides.problems import GuideProblem
+
+REQUIRED_KEYS = ("id", "title", "source", "question", "items", "options", "bands")
+
+
+@dataclass(frozen=True)
+class Option:
+    label: str
+    score: int
+
+
+@dataclass(frozen=True)
+class Band:
+    minimum: int
+    maximum: int
+    label: str
+    message: str
+
+
+@dataclass(frozen=True)
+class QuestionnaireResult:
+    total: int
+    maximum: int
+    band: Band
+    # An answer above the lowest option on an urgent item (PHQ-9 item 9).
+    urgent: bool
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    id: str
+    title: str
+    source: str
+    question: str
+    items: tuple[str, ...]
+    options: tuple[Option, ...]
+    bands: tuple[Band, ...]
+    urgent_items: frozenset[int]  # 1-based item numbers
+
+    @property
+    def maximum(self) -> int:
+        return len(self.items) * max(option.score for option in self.options)
+
+    def is_urgent(self, answer: Sequence[int | None]) -> bool:
+        """True if any urgent item has an answer scoring above the lowest option, answered or not
+        the rest: this is shown at once, whatever the total."""
+        lowest = min(option.score for option in self.options)
+        return any(
+            (chosen := answer[number - 1]) is not None and self.options[chosen].score > lowest
+            for number in self.urgent_items
+            if number - 1 < len(answer)
+        )
+
+    def result(self, answer: Sequence[int | None]) -> QuestionnaireResult | None:
+        """Score and band of a complete answer; None until every item is answered."""
+        if len(answer) != len(self.items) or any(chosen is None for chosen in answer):
+            return None
+        total = sum(self.options[chosen].score for chosen in answer if chosen is not None)
+        band = next(b for b in self.bands if b.minimum <= total <= b.maximum)
+        return QuestionnaireResult(total, self.maximum, band, self.is_urgent(answer))
+
+
+def _line_of(text: str, needle: str, occurrence: int = 0) -> int:
+    """The line of the nth `needle` in the file, to point an author at the right place."""
+    lines = [number for number, line in enumerate(text.splitlines(), start=1) if needle in line]
+    return lines[occurrence] if occurrence < len(lines) else 1
+
+
+def _problems_in(definition: dict[str, Any], path: str, text: str) -> list[GuideProblem]:
+    problems: list[GuideProblem] = []
+
+    def problem(needle: str, message: str, occurrence: int = 0) -> None:
+        problems.append(GuideProblem(path, _line_of(text, needle, occurrence), message))
+
+    missing = [key for key in REQUIRED_KEYS if key not in definition]
+    if missing:
+        problem("id", f"missing {', '.join(missing)} (see guides/README.md)")
+        return problems
+    if definition["id"] != Path(path).stem:
+        problem("id", f"id {definition['id']!r} must match the file name {Path(path).stem!r}")
+    items, options, bands = definition["items"], definition["options"], definition["bands"]
+    if not items or not all(isinstance(item, str) and item.strip() for item in items):
+        problem("items", "items must be a list of questions")
+    scores = [option.get("score") for option in options]
+    if len(options) < 2 or not all(isinstance(s, int) and s >= 0 for s in scores):
+        problem("[[options]]", "at least two options, each with a label and a whole-number score")
+        return problems
+    if scores != sorted(scores):
+        problem("[[options]]", "options must go from the lowest score to the highest")
+    maximum = len(items) * max(scores)
+    covered: list[int] = []
+    for index, band in enumerate(bands):
+        low, high = band.get("min"), band.get("max")
+        if not (isinstance(low, int) and isinstance(high, int) and low <= high):
+            problem("[[bands]]", "each band needs whole numbers min <= max", index)
+            continue
+        if not band.get("label") or not band.get("message"):
+            problem("[[bands]]", "each band needs a label and a message", index)
+        covered.extend(range(low, high + 1))
+    gaps = sorted(set(range(maximum + 1)) - set(covered))
+    overlaps = sorted({score for score in covered if covered.count(score) > 1})
+    outside = sorted(score for score in covered if score > maximum)
+    if gaps:
+        problem("[[bands]]", f"no band covers the score(s) {gaps} (totals go from 0 to {maximum})")
+    if overlaps:
+        problem("[[bands]]", f"more than one band covers {overlaps}")
+    if outside:
+        problem("[[bands]]", f"bands go above the highest possible total, {maximum}")
+    for number in definition.get("urgent_items", []):
+        if not isinstance(number, int) or not 1 <= number <= len(items):
+            problem(
+                "urgent_items",
+                f"urgent item {number!r} is not an item number from 1 to {len(items)}",
+            )
+    return problems
+
+
+def load_questionnaire(path: Path) -> tuple[Questionnaire | None, list[GuideProblem]]:
+    """A definition from its TOML file, or the problems that stop it being used."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        definition = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        match = re.search(r"line (\d+)", str(error))
+        return None, [
+            GuideProblem(str(path), int(match.group(1)) if match else 1, f"not valid TOML: {error}")
+        ]
+    problems = _problems_in(definition, str(path), text)
+    if problems:
+        return None, problems
+    return (
+        Questionnaire(
+            id=definition["id"],
+            title=definition["title"],
+            source=definition["source"],
+            question=definition["question"],
+            items=tuple(definition["items"]),
+            options=tuple(Option(o["label"], o["score"]) for o in definition["options"]),
+            bands=tuple(
+                Band(b["min"], b["max"], b["label"], b["message"]) for b in definition["bands"]
+            ),
+            urgent_items=frozenset(definition.get("urgent_items", [])),
+        ),
+        [],
+    )
+
+
+def load_questionnaires(folder: Path) -> tuple[dict[str, Questionnaire], list[GuideProblem]]:
+    """Every definition in a folder, with any problems found."""
+    found: dict[str, Questionnaire] = {}
+    problems: list[GuideProblem] = []
+    for path in sorted(folder.glob("*.toml")):
+        questionnaire, file_problems = load_questionnaire(path)
+        problems.extend(file_problems)
+        if questionnaire is not None:
+            found[questionnaire.id] = questionnaire
+    return found, problems
+
+
+Questionnaires = Mapping[str, Questionnaire]
