@@ -25,6 +25,7 @@ db-upgrade: setup ## Apply database migrations (instance/ SQLite unless PORTAL_D
 	$(FLASK) db upgrade
 
 run: db-upgrade ## Set up, migrate, load the bundled guides and serve on http://127.0.0.1:5000
+	$(FLASK) guides sync
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: setup ## Run the whole suite (browser journeys too); PostgreSQL as well when PORTAL_TEST_DATABASE_URL is set

@@ -24,6 +24,12 @@ from portal.auth.services import PASSWORDS_EXTENSION
 from portal.auth.views import bp as auth_bp
 from portal.errors import log_exception_without_message, register_error_pages
 from portal.extensions import csrf, db, keystore_db, limiter, login_manager
+from portal.guides.library import (
+    GUIDES_FOLDER,
+    QUESTIONNAIRES_EXTENSION,
+    load_bundled_questionnaires,
+)
+from portal.guides.views import bp as guides_bp
 from portal.journeys import Journey, nav_links, register_journeys
 from portal.log_privacy import install_log_filters
 from portal.models.accounts import User
@@ -72,6 +78,9 @@ def create_app(config: BaseConfig | None = None) -> Flask:
     app.session_interface = ServerSessionInterface()
     app.extensions[KEYRING_EXTENSION] = KeyRing.from_setting(app.config["DATA_KEYS"])
     app.extensions[PASSWORDS_EXTENSION] = PasswordHashing(app.config["PASSWORD_HASH_PROFILE"])
+    app.extensions[QUESTIONNAIRES_EXTENSION] = load_bundled_questionnaires(
+        GUIDES_FOLDER / "questionnaires"
+    )
 
     app.jinja_env.undefined = StrictUndefined
     app.jinja_env.globals.update(asset_url=asset_url, help_lines=HELP_LINES)
@@ -86,6 +95,12 @@ def create_app(config: BaseConfig | None = None) -> Flask:
         (
             Journey(pages_bp),
             Journey(auth_bp),
+            Journey(
+                guides_bp,
+                nav_endpoint="guides.library",
+                nav_label="Guides",
+                keeps="Your answers and progress in the guides.",
+            ),
             Journey(account_bp),
         ),
     )

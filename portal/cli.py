@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -11,6 +12,9 @@ from flask.cli import AppGroup
 from portal import migrate
 from portal.auth.services import forget_old_slowdowns
 from portal.extensions import db, keystore_db
+from portal.guides.library import GUIDES_FOLDER, check_files, check_folder, guide_files, sync_folder
+from portal.guides.problems import GuideInvalid
+from portal.guides.questionnaires import load_questionnaires
 from portal.security.crypto import new_data_keys_entry
 from portal.security.data_keys import keyring, rewrap_all
 from portal.security.sessions import purge_ended_sessions
@@ -18,6 +22,9 @@ from portal.security.sessions import purge_ended_sessions
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 keys_cli = AppGroup("keys", help="Data keys: make a new one, rewrap accounts with the newest.")
 sessions_cli = AppGroup("sessions", help="Signed-in sessions.")
+guides_cli = AppGroup(
+    "guides", help="Guides: check the Markdown files and load them into the site."
+)
 
 
 @db_cli.command("upgrade")
@@ -75,6 +82,38 @@ def sessions_purge() -> None:
     click.echo(f"Deleted {ended} ended sessions and {forgotten} old sign-in failure records.")
 
 
+@guides_cli.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def guides_check(paths: tuple[Path, ...]) -> None:
+    """Check guide files (all of guides/ by default); each problem is shown as file:line."""
+    if paths:
+        definitions, problems = load_questionnaires(GUIDES_FOLDER / "questionnaires")
+        problems += check_files(list(paths), definitions)
+        checked = len(paths)
+    else:
+        problems = check_folder(GUIDES_FOLDER)
+        checked = len(guide_files(GUIDES_FOLDER))
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise click.exceptions.Exit(1)
+    click.echo(f"{checked} guide{'s' if checked != 1 else ''} checked: no problems.")
+
+
+@guides_cli.command("sync")
+def guides_sync() -> None:
+    """Save and publish each guide in guides/ whose text has changed."""
+    try:
+        report = sync_folder(db.session)
+    except GuideInvalid as invalid:
+        for problem in invalid.problems:
+            click.echo(str(problem), err=True)
+        raise click.exceptions.Exit(1) from None
+    for name in report.saved:
+        click.echo(f"Published {name}")
+    click.echo(f"{len(report.saved)} published, {len(report.unchanged)} unchanged.")
+
+
 def register(app: Flask) -> None:
-    for group in (db_cli, keys_cli, sessions_cli):
+    for group in (db_cli, keys_cli, sessions_cli, guides_cli):
         app.cli.add_command(group)

@@ -6,8 +6,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, Form
-from wtforms.validators import StopValidation
+from wtforms import Field, Form, RadioField, SelectMultipleField
+from wtforms.validators import StopValidation, ValidationError
 
 from portal.security.csrf import csrf_failed
 
@@ -64,3 +64,28 @@ class MaxLength:
     def __call__(self, form: Form, field: Field) -> None:
         if field.data and len(field.data) > self.maximum:
             raise StopValidation(self.message)
+
+
+class OptionalRadioField(RadioField):
+    """Radios where choosing nothing is allowed (WTForms would call it "Not a valid choice")."""
+
+    def pre_validate(self, form: Form) -> None:
+        if self.data is None or self.data == "None":
+            self.data = None
+            return
+        super().pre_validate(form)
+
+
+class CheckboxesField(SelectMultipleField):
+    """Checkboxes for a list of choices; an answer outside the list gets `invalid_message`."""
+
+    def __init__(
+        self, *args: Any, invalid_message: str = "Choose from the list", **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.invalid_message = invalid_message
+
+    def pre_validate(self, form: Form) -> None:
+        allowed = {str(choice.value) for choice in self.choices or []}
+        if any(value not in allowed for value in self.data or []):
+            raise ValidationError(self.invalid_message)

@@ -1,0 +1,242 @@
+"""People's answers and progress: sealed in their account, or kept in the (sealed, server-side)
+session for someone without an account until they make one or sign in.
+
+Every query here names the owner: nobody's answers can be reached through someone else's id.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal.extensions import db
+from portal.guides.format import ParsedGuide
+from portal.guides.library import guide_by_slug, parsed
+from portal.models.base import utcnow
+from portal.models.guides import AnswerValue, GuideAnswer, GuideProgress
+from portal.security.data_keys import cipher_for
+from portal.signals import account_signed_in
+
+ANSWER_KIND = "guide_answer"
+ANONYMOUS_WORK = "guide_work"  # session key: {slug: {"answers": {...}, "done": [...]}}
+
+
+def _seal(user_id: uuid.UUID, row_id: uuid.UUID, value: AnswerValue) -> bytes:
+    return cipher_for(user_id).seal(
+        json.dumps(value), kind=ANSWER_KIND, record_id=row_id, field="value"
+    )
+
+
+def _open(row: GuideAnswer) -> AnswerValue:
+    text = cipher_for(row.user_id).open(
+        row.value_sealed, kind=ANSWER_KIND, record_id=row.id, field="value"
+    )
+    return json.loads(text)
+
+
+def load_answers(
+    db_session: Session, user_id: uuid.UUID, guide_id: uuid.UUID
+) -> dict[str, AnswerValue]:
+    """The person's answers in one guide, by exercise id (no key is fetched if there are none)."""
+    rows = db_session.scalars(
+        select(GuideAnswer).where(GuideAnswer.user_id == user_id, GuideAnswer.guide_id == guide_id)
+    ).all()
+    return {row.block_id: _open(row) for row in rows}
+
+
+def save_answers(
+    db_session: Session,
+    user_id: uuid.UUID,
+    guide_id: uuid.UUID,
+    values: Mapping[str, AnswerValue | None],
+) -> None:
+    """Store (or, for None, remove) answers; the caller commits."""
+    existing = {
+        row.block_id: row
+        for row in db_session.scalars(
+            select(GuideAnswer).where(
+                GuideAnswer.user_id == user_id,
+                GuideAnswer.guide_id == guide_id,
+                GuideAnswer.block_id.in_(list(values)),
+            )
+        )
+    }
+    for block_id, value in values.items():
+        row = existing.get(block_id)
+        if value is None:
+            if row is not None:
+                db_session.delete(row)
+            continue
+        if row is None:
+            row = GuideAnswer(
+                id=uuid.uuid4(),
+                user_id=user_id,
+                guide_id=guide_id,
+                block_id=block_id,
+                value_sealed=b"",
+            )
+            db_session.add(row)
+        row.value_sealed = _seal(user_id, row.id, value)
+        row.updated_at = utcnow()
+
+
+def mark_done(
+    db_session: Session,
+    user_id: uuid.UUID,
+    guide_id: uuid.UUID,
+    progress: GuideProgress | None,
+    step_ids: list[str],
+    guide: ParsedGuide,
+) -> GuideProgress:
+    """Add finished steps to the person's progress, completing the guide when all are done."""
+    if progress is None:
+        progress = db_session.scalars(
+            select(GuideProgress).where(
+                GuideProgress.user_id == user_id, GuideProgress.guide_id == guide_id
+            )
+        ).one_or_none()
+    if progress is None:
+        progress = GuideProgress(user_id=user_id, guide_id=guide_id, completed_steps=[])
+        db_session.add(progress)
+    done = [*progress.completed_steps, *(s for s in step_ids if s not in progress.completed_steps)]
+    progress.completed_steps = done  # a new list, so SQLAlchemy sees the change
+    progress.updated_at = utcnow()
+    if progress.completed_at is None and set(guide.step_ids) <= set(done):
+        progress.completed_at = utcnow()
+    return progress
+
+
+def save_step(
+    db_session: Session,
+    user_id: uuid.UUID,
+    guide_id: uuid.UUID,
+    progress: GuideProgress | None,
+    guide: ParsedGuide,
+    step_id: str,
+    values: Mapping[str, AnswerValue | None],
+) -> None:
+    """Save a step's answers and mark it done, in one transaction (retried once if another tab
+    saved the same exercise at the same moment)."""
+    for attempt in range(2):
+        try:
+            save_answers(db_session, user_id, guide_id, values)
+            mark_done(
+                db_session, user_id, guide_id, progress if attempt == 0 else None, [step_id], guide
+            )
+            db_session.commit()
+            return
+        except IntegrityError:
+            db_session.rollback()
+            if attempt:
+                raise
+
+
+def delete_answer(
+    db_session: Session, user_id: uuid.UUID, guide_id: uuid.UUID, block_id: str
+) -> bool:
+    result = db_session.execute(
+        delete(GuideAnswer).where(
+            GuideAnswer.user_id == user_id,
+            GuideAnswer.guide_id == guide_id,
+            GuideAnswer.block_id == block_id,
+        )
+    )
+    db_session.commit()
+    return bool(result.rowcount)
+
+
+def start_again(db_session: Session, user_id: uuid.UUID, guide_id: uuid.UUID) -> None:
+    """Forget the person's answers and progress in one guide."""
+    for model in (GuideAnswer, GuideProgress):
+        db_session.execute(
+            delete(model).where(model.user_id == user_id, model.guide_id == guide_id)
+        )
+    db_session.commit()
+
+
+def first_unfinished_step(guide: ParsedGuide, done: list[str]) -> str | None:
+    """Where to resume: the first step not yet finished, in the guide's current order."""
+    return next((step_id for step_id in guide.step_ids if step_id not in done), None)
+
+
+@dataclass
+class AnonymousWork:
+    """What someone without an account has done in one guide, kept in their session."""
+
+    answers: dict[str, AnswerValue] = field(default_factory=dict)
+    done: list[str] = field(default_factory=list)
+
+
+def anonymous_work(session: Mapping[str, Any], slug: str) -> AnonymousWork:
+    kept = session.get(ANONYMOUS_WORK, {}).get(slug)
+    return AnonymousWork(dict(kept["answers"]), list(kept["done"])) if kept else AnonymousWork()
+
+
+def keep_anonymous_work(
+    session: MutableMapping[str, Any],
+    slug: str,
+    step_id: str,
+    values: Mapping[str, AnswerValue | None],
+) -> None:
+    work = anonymous_work(session, slug)
+    for block_id, value in values.items():
+        if value is None:
+            work.answers.pop(block_id, None)
+        else:
+            work.answers[block_id] = value
+    if step_id not in work.done:
+        work.done.append(step_id)
+    everything = dict(session.get(ANONYMOUS_WORK, {}))
+    everything[slug] = {"answers": work.answers, "done": work.done}
+    session[ANONYMOUS_WORK] = everything
+
+
+def forget_anonymous_answer(session: MutableMapping[str, Any], slug: str, block_id: str) -> bool:
+    """Delete one kept answer; True if there was one."""
+    work = anonymous_work(session, slug)
+    if work.answers.pop(block_id, None) is None:
+        return False
+    everything = dict(session.get(ANONYMOUS_WORK, {}))
+    everything[slug] = {"answers": work.answers, "done": work.done}
+    session[ANONYMOUS_WORK] = everything
+    return True
+
+
+def forget_anonymous_work(session: MutableMapping[str, Any], slug: str | None = None) -> None:
+    everything = dict(session.get(ANONYMOUS_WORK, {}))
+    if slug is None:
+        everything.clear()
+    else:
+        everything.pop(slug, None)
+    if everything:
+        session[ANONYMOUS_WORK] = everything
+    else:
+        session.pop(ANONYMOUS_WORK, None)
+
+
+@account_signed_in.connect
+def move_anonymous_work_into_account(
+    _app: Flask, user_id: uuid.UUID, session_data: MutableMapping[str, Any], **_: Any
+) -> None:
+    """Nothing typed before signing up (or in) is lost: it moves into the account, sealed."""
+    work_by_slug = session_data.get(ANONYMOUS_WORK) or {}
+    if not work_by_slug:
+        return
+    for slug, work in work_by_slug.items():
+        guide = guide_by_slug(db.session, slug)
+        if guide is None or guide.published_version is None:
+            continue
+        save_answers(db.session, user_id, guide.id, work["answers"])
+        mark_done(
+            db.session, user_id, guide.id, None, work["done"], parsed(guide.published_version)
+        )
+    db.session.commit()
+    forget_anonymous_work(session_data)

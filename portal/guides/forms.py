@@ -1,0 +1,170 @@
+"""The form on a step page: one field per exercise (one per item for a self-check), built from the
+step and made once per step, and the conversion between fields and stored answers."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from wtforms import Field, TextAreaField
+from wtforms.fields.choices import SelectChoice
+
+from portal.forms import CheckboxesField, MaxLength, OptionalRadioField, PortalForm
+from portal.guides.blocks import (
+    Block,
+    ChecklistBlock,
+    QuestionnaireBlock,
+    ReflectionBlock,
+    ScaleBlock,
+)
+from portal.guides.format import Step
+from portal.guides.questionnaires import Questionnaire, Questionnaires
+from portal.models.guides import AnswerValue
+
+REFLECTION_MAX_LENGTH = 5000
+SCALE_CHOICES = [SelectChoice(str(n)) for n in range(ScaleBlock.minimum, ScaleBlock.maximum + 1)]
+
+
+def field_name(block_id: str) -> str:
+    """The form field (and element id) for an exercise."""
+    return f"answer-{block_id}"
+
+
+def item_field_name(block_id: str, item_number: int) -> str:
+    """The form field for one item of a self-check (1-based). Ids never hold "--", so this
+    cannot clash with another exercise's field."""
+    return f"answer-{block_id}--{item_number}"
+
+
+class StepForm(PortalForm):
+    """Base of every step's form; the fields are added per step by step_form_class()."""
+
+    step: Step
+    definitions: Questionnaires
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for block in self.step.answerable_blocks:
+            if isinstance(block, QuestionnaireBlock):
+                valid = (
+                    self._check_all_items_answered(block, self.definitions[block.definition_id])
+                    and valid
+                )
+        return valid
+
+    def _check_all_items_answered(
+        self, block: QuestionnaireBlock, definition: Questionnaire
+    ) -> bool:
+        """A self-check can be left alone, but once started every question needs an answer."""
+        items = [
+            self[item_field_name(block.id or "", n)] for n in range(1, len(definition.items) + 1)
+        ]
+        if all(item.data is None for item in items) or all(item.data is not None for item in items):
+            return True
+        for number, item in enumerate(items, start=1):
+            if item.data is None:
+                item.errors = [f"Answer question {number}: {definition.items[number - 1]}"]
+        return False
+
+
+@lru_cache(maxsize=512)
+def step_form_class(step: Step, definitions: tuple[Questionnaire, ...]) -> type[StepForm]:
+    """A form class with a field for each exercise in the step."""
+    by_id = {definition.id: definition for definition in definitions}
+    fields: dict[str, Any] = {"step": step, "definitions": by_id}
+    for block in step.answerable_blocks:
+        block_id = block.id or ""
+        if isinstance(block, ReflectionBlock):
+            fields[field_name(block_id)] = TextAreaField(
+                block.prompt,
+                validators=[
+                    MaxLength(
+                        REFLECTION_MAX_LENGTH,
+                        f"Your answer must be {REFLECTION_MAX_LENGTH:,} characters or fewer",
+                    )
+                ],
+                description=block.hint or "",
+            )
+        elif isinstance(block, ChecklistBlock):
+            fields[field_name(block_id)] = CheckboxesField(
+                block.prompt, choices=[SelectChoice(item.id, item.label) for item in block.items]
+            )
+        elif isinstance(block, ScaleBlock):
+            fields[field_name(block_id)] = OptionalRadioField(
+                block.prompt,
+                choices=SCALE_CHOICES,
+                description=f"0 is {block.low}, 10 is {block.high}",
+            )
+        elif isinstance(block, QuestionnaireBlock):
+            definition = by_id[block.definition_id]
+            choices = [
+                SelectChoice(str(index), option.label)
+                for index, option in enumerate(definition.options)
+            ]
+            for number, item in enumerate(definition.items, start=1):
+                fields[item_field_name(block_id, number)] = OptionalRadioField(
+                    f"{number}. {item}", choices=choices
+                )
+    return type("StepAnswersForm", (StepForm,), fields)
+
+
+def form_for(
+    step: Step, definitions: Questionnaires, answers: dict[str, AnswerValue], formdata: Any = None
+) -> StepForm:
+    """The step's form, filled from saved answers (GET) or from what was sent (POST)."""
+    form_class = step_form_class(step, tuple(definitions[key] for key in sorted(definitions)))
+    initial: dict[str, Any] = {}
+    for block in step.answerable_blocks:
+        answer = answers.get(block.id or "")
+        if answer is None:
+            continue
+        block_id = block.id or ""
+        if isinstance(block, ReflectionBlock):
+            initial[field_name(block_id)] = answer.get("text", "")
+        elif isinstance(block, ChecklistBlock):
+            initial[field_name(block_id)] = answer.get("ticked", [])
+        elif isinstance(block, ScaleBlock):
+            initial[field_name(block_id)] = str(answer.get("value"))
+        elif isinstance(block, QuestionnaireBlock):
+            for number, chosen in enumerate(answer.get("chosen", []), start=1):
+                if chosen is not None:
+                    initial[item_field_name(block_id, number)] = str(chosen)
+    return form_class(formdata=formdata, data=initial)
+
+
+def _value(block: Block, form: StepForm) -> AnswerValue | None:
+    """What to store for one exercise, or None to store nothing (left blank)."""
+    block_id = block.id or ""
+    if isinstance(block, ReflectionBlock):
+        text = (form[field_name(block_id)].data or "").strip()
+        return {"text": text} if text else None
+    if isinstance(block, ChecklistBlock):
+        ticked = [
+            item.id for item in block.items if item.id in (form[field_name(block_id)].data or [])
+        ]
+        return {"ticked": ticked} if ticked else None
+    if isinstance(block, ScaleBlock):
+        chosen = form[field_name(block_id)].data
+        return {"value": int(chosen)} if chosen is not None else None
+    if isinstance(block, QuestionnaireBlock):
+        count = len(form.definitions[block.definition_id].items)
+        chosen_items = [form[item_field_name(block_id, n)].data for n in range(1, count + 1)]
+        if all(item is None for item in chosen_items):
+            return None
+        return {"chosen": [int(item) if item is not None else None for item in chosen_items]}
+    return None
+
+
+def answers_from(form: StepForm) -> dict[str, AnswerValue | None]:
+    """Every exercise's answer from a valid form; None means "nothing given"."""
+    return {block.id or "": _value(block, form) for block in form.step.answerable_blocks}
+
+
+def fields_of(form: StepForm, block: Block) -> list[Field]:
+    """The fields belonging to a block, in order (a self-check has one per item)."""
+    prefix = field_name(block.id or "")
+    return [
+        field
+        for name, field in form._fields.items()
+        if name == prefix or name.startswith(prefix + "--")
+    ]

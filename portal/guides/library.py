@@ -1,0 +1,233 @@
+"""Published guides: finding them, parsing each version once per process, and loading guides/.
+
+The database holds every version of every guide; a guide's published version is what people see.
+`flask guides sync` saves each file in guides/ as a new version when its text has changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from portal.guides.format import ParsedGuide, parse_guide
+from portal.guides.problems import GuideInvalid, GuideProblem
+from portal.guides.questionnaires import Questionnaires, load_questionnaires
+from portal.models.guides import Guide, GuideProgress, GuideVersion
+
+QUESTIONNAIRES_EXTENSION = "portal.questionnaires"
+GUIDES_FOLDER = Path(__file__).resolve().parents[2] / "guides"
+PARSED_VERSIONS_KEPT = 64
+
+
+class GuideNotFound(Exception):
+    """No published guide (or step) by that name."""
+
+
+def questionnaires() -> Questionnaires:
+    """The questionnaire definitions, loaded once at start-up (create_app)."""
+    return current_app.extensions[QUESTIONNAIRES_EXTENSION]
+
+
+def load_bundled_questionnaires(folder: Path) -> Questionnaires:
+    """Definitions for create_app(); a broken one stops the app starting, with file and line."""
+    found, problems = load_questionnaires(folder)
+    if problems:
+        raise GuideInvalid(problems)
+    return found
+
+
+class ParsedVersions:
+    """Each guide version parsed and rendered once per process, newest used kept."""
+
+    def __init__(self, kept: int = PARSED_VERSIONS_KEPT) -> None:
+        self._kept = kept
+        self._parsed: OrderedDict[uuid.UUID, ParsedGuide] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, version: GuideVersion) -> ParsedGuide:
+        with self._lock:
+            parsed = self._parsed.get(version.id)
+            if parsed is not None:
+                self._parsed.move_to_end(version.id)
+                return parsed
+        # Parsing happens outside the lock; two threads may both parse a new version, once.
+        parsed = parse_guide(
+            version.source, f"{version.guide_id}@{version.number}", questionnaires()
+        )
+        with self._lock:
+            self._parsed[version.id] = parsed
+            while len(self._parsed) > self._kept:
+                self._parsed.popitem(last=False)
+        return parsed
+
+
+PARSED = ParsedVersions()
+
+
+def parsed(version: GuideVersion) -> ParsedGuide:
+    return PARSED.get(version)
+
+
+@dataclass(frozen=True)
+class ListedGuide:
+    guide: Guide
+    version: GuideVersion
+    progress: GuideProgress | None
+
+
+def published_guides(db_session: Session, user_id: uuid.UUID | None) -> list[ListedGuide]:
+    """Every published guide with its version and, for a signed-in person, their progress."""
+    statement = (
+        select(Guide, GuideVersion)
+        .join(GuideVersion, GuideVersion.id == Guide.published_version_id)
+        .order_by(GuideVersion.title)
+    )
+    progress: dict[uuid.UUID, GuideProgress] = {}
+    if user_id is not None:
+        progress = {
+            row.guide_id: row
+            for row in db_session.scalars(
+                select(GuideProgress).where(GuideProgress.user_id == user_id)
+            )
+        }
+    return [ListedGuide(g, v, progress.get(g.id)) for g, v in db_session.execute(statement).all()]
+
+
+def published_guide(db_session: Session, slug: str, user_id: uuid.UUID | None) -> ListedGuide:
+    """One published guide with the person's progress, in one query; GuideNotFound otherwise."""
+    statement = (
+        select(Guide, GuideVersion, GuideProgress)
+        .join(GuideVersion, GuideVersion.id == Guide.published_version_id)
+        .outerjoin(
+            GuideProgress,
+            and_(GuideProgress.guide_id == Guide.id, GuideProgress.user_id == user_id),
+        )
+        .where(Guide.slug == slug)
+    )
+    row = db_session.execute(statement).one_or_none()
+    if row is None:
+        raise GuideNotFound(slug)
+    return ListedGuide(*row)
+
+
+def guide_by_slug(db_session: Session, slug: str) -> Guide | None:
+    return db_session.scalars(select(Guide).where(Guide.slug == slug)).one_or_none()
+
+
+def source_hash(source: str) -> str:
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
+def save_version(
+    db_session: Session, guide_source: str, path: str, origin: str, *, publish: bool
+) -> tuple[GuideVersion, bool]:
+    """Store a guide's text as a new version (unless identical to one stored); returns
+    (version, whether it was new). GuideInvalid when it does not parse, or when its version
+    number is already taken by different text."""
+    parsed_guide = parse_guide(guide_source, path, questionnaires())
+    guide = guide_by_slug(db_session, parsed_guide.slug)
+    if guide is None:
+        guide = Guide(slug=parsed_guide.slug)
+        db_session.add(guide)
+        db_session.flush()
+    digest = source_hash(guide_source)
+    existing = db_session.scalars(
+        select(GuideVersion).where(
+            GuideVersion.guide_id == guide.id, GuideVersion.number == parsed_guide.version
+        )
+    ).one_or_none()
+    if existing is not None and existing.source_hash != digest:
+        raise GuideInvalid(
+            [
+                GuideProblem(
+                    path,
+                    1,
+                    f"version {parsed_guide.version} of {parsed_guide.slug} is already "
+                    "saved with different text: raise the version number",
+                )
+            ]
+        )
+    new = existing is None
+    version = existing or GuideVersion(
+        guide_id=guide.id,
+        number=parsed_guide.version,
+        title=parsed_guide.title,
+        summary=parsed_guide.summary,
+        topic=parsed_guide.topic,
+        minutes=parsed_guide.minutes,
+        step_ids=parsed_guide.step_ids,
+        source=guide_source,
+        source_hash=digest,
+        origin=origin,
+    )
+    if new:
+        db_session.add(version)
+        db_session.flush()
+    if publish:
+        guide.published_version_id = version.id
+    return version, new
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    saved: list[str]
+    unchanged: list[str]
+
+
+def guide_files(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.glob("*.md") if path.name != "README.md")
+
+
+def sync_folder(db_session: Session, folder: Path = GUIDES_FOLDER) -> SyncReport:
+    """Save and publish every guide in `folder` whose text has changed; all or nothing."""
+    problems = check_folder(folder)
+    if problems:
+        raise GuideInvalid(problems)
+    saved, unchanged = [], []
+    for path in guide_files(folder):
+        version, new = save_version(
+            db_session, path.read_text(encoding="utf-8"), str(path), "file", publish=True
+        )
+        (saved if new else unchanged).append(f"{path.name} (version {version.number})")
+    db_session.commit()
+    return SyncReport(saved, unchanged)
+
+
+def check_files(paths: list[Path], definitions: Questionnaires) -> list[GuideProblem]:
+    """Every problem in these guide files."""
+    problems: list[GuideProblem] = []
+    slugs: dict[str, str] = {}
+    for path in paths:
+        try:
+            guide = parse_guide(path.read_text(encoding="utf-8"), str(path), definitions)
+        except GuideInvalid as invalid:
+            problems.extend(invalid.problems)
+            continue
+        if guide.slug in slugs:
+            problems.append(
+                GuideProblem(
+                    str(path), 2, f"slug {guide.slug!r} is also used by {slugs[guide.slug]}"
+                )
+            )
+        slugs[guide.slug] = str(path)
+        if path.stem != guide.slug:
+            problems.append(
+                GuideProblem(
+                    str(path), 2, f"the file should be called {guide.slug}.md, after its slug"
+                )
+            )
+    return problems
+
+
+def check_folder(folder: Path = GUIDES_FOLDER) -> list[GuideProblem]:
+    """Every problem in the questionnaires and guides of a folder."""
+    definitions, problems = load_questionnaires(folder / "questionnaires")
+    return problems + check_files(guide_files(folder), definitions)

@@ -1,0 +1,256 @@
+"""Guide pages: the library, a guide's overview, its steps, the finished page with the person's
+plan, and reviewing or deleting answers. Anyone can read; saving needs an account, and what
+someone types before making one is kept for them in the meantime."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from functools import cached_property
+from itertools import groupby
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
+
+from portal.extensions import db
+from portal.forms import PortalForm
+from portal.guides.answers import (
+    anonymous_work,
+    delete_answer,
+    first_unfinished_step,
+    forget_anonymous_answer,
+    forget_anonymous_work,
+    keep_anonymous_work,
+    load_answers,
+    save_step,
+    start_again,
+)
+from portal.guides.format import TOPICS, ParsedGuide, Step
+from portal.guides.forms import answers_from, form_for
+from portal.guides.library import (
+    GuideNotFound,
+    ListedGuide,
+    parsed,
+    published_guide,
+    published_guides,
+    questionnaires,
+)
+from portal.guides.plan import (
+    orphan_answers,
+    plan_sections,
+    questionnaire_result,
+    questionnaire_urgent,
+    scale_comparison,
+)
+from portal.models.guides import AnswerValue
+from portal.security.csrf import keeps_form_on_csrf_failure
+from portal.security.headers import public_page
+from portal.security.sessions import current_session
+
+bp = Blueprint("guides", __name__, url_prefix="/guides")
+
+
+@bp.context_processor
+def block_helpers() -> dict[str, object]:
+    """What the block macros (templates/guides/blocks.html) compute from answers."""
+    return {
+        "scale_comparison": scale_comparison,
+        "questionnaire_result": questionnaire_result,
+        "questionnaire_urgent": questionnaire_urgent,
+        "plan_sections": plan_sections,
+    }
+
+
+def _user_id() -> uuid.UUID | None:
+    return current_user.id if current_user.is_authenticated else None
+
+
+@dataclass
+class GuideInUse:
+    """A published guide as one person (signed in or not) is using it."""
+
+    listed: ListedGuide
+    guide: ParsedGuide
+    user_id: uuid.UUID | None
+
+    @cached_property
+    def answers(self) -> dict[str, AnswerValue]:
+        if self.user_id is None:
+            return anonymous_work(current_session(), self.guide.slug).answers
+        return load_answers(db.session, self.user_id, self.listed.guide.id)
+
+    @property
+    def done(self) -> list[str]:
+        if self.user_id is None:
+            return anonymous_work(current_session(), self.guide.slug).done
+        return self.listed.progress.completed_steps if self.listed.progress else []
+
+    @property
+    def resume_step(self) -> str | None:
+        return first_unfinished_step(self.guide, self.done)
+
+    @property
+    def completed(self) -> bool:
+        progress = self.listed.progress
+        return bool(progress and progress.completed_at) or self.resume_step is None
+
+
+def guide_in_use(slug: str) -> GuideInUse:
+    user_id = _user_id()
+    try:
+        listed = published_guide(db.session, slug, user_id)
+    except GuideNotFound:
+        abort(404)
+    return GuideInUse(listed, parsed(listed.version), user_id)
+
+
+def step_or_404(in_use: GuideInUse, step_id: str) -> Step:
+    step = in_use.guide.step(step_id)
+    if step is None:
+        abort(404)
+    return step
+
+
+@dataclass(frozen=True)
+class LibraryEntry:
+    listed: ListedGuide
+    status: str  # "not-started", "in-progress" or "completed"
+    status_text: str
+
+
+def _library_entry(listed: ListedGuide) -> LibraryEntry:
+    progress = listed.progress
+    steps = listed.version.step_ids
+    if progress is None or not progress.completed_steps:
+        return LibraryEntry(listed, "not-started", "Not started")
+    if progress.completed_at is not None:
+        return LibraryEntry(listed, "completed", "Completed")
+    resume = next(
+        (i for i, step in enumerate(steps, start=1) if step not in progress.completed_steps),
+        len(steps),
+    )
+    return LibraryEntry(listed, "in-progress", f"Step {resume} of {len(steps)}")
+
+
+@bp.get("")
+@public_page
+def library() -> str:
+    """Every guide, grouped by topic; a signed-in person sees how far they have got in each."""
+    entries = [_library_entry(listed) for listed in published_guides(db.session, _user_id())]
+    order = list(TOPICS)
+    entries.sort(key=lambda e: (order.index(e.listed.version.topic), e.listed.version.title))
+    topics = [
+        (TOPICS[topic], list(group))
+        for topic, group in groupby(entries, key=lambda e: e.listed.version.topic)
+    ]
+    return render_template("guides/library.html", topics=topics)
+
+
+@bp.get("/<slug>")
+@public_page
+def overview(slug: str) -> str:
+    in_use = guide_in_use(slug)
+    return render_template("guides/overview.html", in_use=in_use, guide=in_use.guide)
+
+
+@bp.route("/<slug>/steps/<step_id>", methods=["GET", "POST"])
+@public_page
+@keeps_form_on_csrf_failure
+def step(slug: str, step_id: str) -> str | BaseResponse:
+    """One step: read it, do its exercises, save and go on."""
+    in_use = guide_in_use(slug)
+    guide = in_use.guide
+    current = step_or_404(in_use, step_id)
+    definitions = questionnaires()
+    formdata = request.form if request.method == "POST" else None
+    form = form_for(current, definitions, in_use.answers, formdata)
+    if request.method == "POST" and form.validate():
+        values = answers_from(form)
+        if in_use.user_id is None:
+            keep_anonymous_work(current_session(), slug, current.id, values)
+        else:
+            save_step(
+                db.session,
+                in_use.user_id,
+                in_use.listed.guide.id,
+                in_use.listed.progress,
+                guide,
+                current.id,
+                values,
+            )
+        return redirect(_after_saving(guide, current, signed_in=in_use.user_id is not None))
+    return render_template(
+        "guides/step.html",
+        in_use=in_use,
+        guide=guide,
+        step=current,
+        form=form,
+        definitions=definitions,
+        previous_step=guide.previous_step(current),
+        next_step=guide.next_step(current),
+    )
+
+
+def _after_saving(guide: ParsedGuide, current: Step, *, signed_in: bool) -> str:
+    if current.shows_result:
+        return url_for("guides.step", slug=guide.slug, step_id=current.id, _anchor="result")
+    following = guide.next_step(current)
+    if following is None:
+        return url_for("guides.finished", slug=guide.slug)
+    return url_for("guides.step", slug=guide.slug, step_id=following.id)
+
+
+@bp.get("/<slug>/finished")
+@public_page
+def finished(slug: str) -> str:
+    """The end of a guide: the person's own answers on one printable page."""
+    in_use = guide_in_use(slug)
+    sections = plan_sections(in_use.guide, in_use.answers, questionnaires())
+    return render_template(
+        "guides/finished.html", in_use=in_use, guide=in_use.guide, sections=sections
+    )
+
+
+@bp.get("/<slug>/answers")
+def answers(slug: str) -> str:
+    """Everything saved in this guide, each with a way to delete it."""
+    in_use = guide_in_use(slug)
+    return render_template(
+        "guides/answers.html",
+        in_use=in_use,
+        guide=in_use.guide,
+        sections=plan_sections(in_use.guide, in_use.answers, questionnaires()),
+        orphans=orphan_answers(in_use.guide, in_use.answers),
+        form=PortalForm(),
+    )
+
+
+@bp.post("/<slug>/answers/<block_id>/delete")
+def delete_one_answer(slug: str, block_id: str) -> BaseResponse:
+    in_use = guide_in_use(slug)
+    if in_use.user_id is None:
+        deleted = forget_anonymous_answer(current_session(), slug, block_id)
+    else:
+        deleted = delete_answer(db.session, in_use.user_id, in_use.listed.guide.id, block_id)
+    if deleted:
+        flash("That answer has been deleted.")
+    return redirect(url_for("guides.answers", slug=slug))
+
+
+@bp.route("/<slug>/start-again", methods=["GET", "POST"])
+@keeps_form_on_csrf_failure
+def start_over(slug: str) -> str | BaseResponse:
+    """Delete every answer and all progress in this guide, after asking."""
+    in_use = guide_in_use(slug)
+    form = PortalForm()
+    if form.validate_on_submit():
+        if in_use.user_id is None:
+            forget_anonymous_work(current_session(), slug)
+        else:
+            start_again(db.session, in_use.user_id, in_use.listed.guide.id)
+        flash(
+            "Your answers in this guide have been deleted. You can start again whenever you like."
+        )
+        return redirect(url_for("guides.overview", slug=slug))
+    return render_template("guides/start_again.html", guide=in_use.guide, form=form)
