@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from config import TestingConfig, normalise_database_url
 from portal import create_app, migrate
 from portal.extensions import db, keystore_db
+from portal.guides.library import sync_folder
 from portal.models import Base, KeystoreBase
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, live_server
 from tests.support.client import AccountHelper, CheckingClient
@@ -187,6 +188,13 @@ def runner(app: Flask) -> FlaskCliRunner:
 @pytest.fixture
 def accounts(app: Flask) -> AccountHelper:
     return AccountHelper(app)
+
+
+@pytest.fixture
+def bundled_guides(app: Flask) -> None:
+    """The guides in guides/, published, as `make run` loads them."""
+    with app.app_context():
+        sync_folder(db.session)
 
 
 # Browser journeys -----------------------------------------------------------------------------

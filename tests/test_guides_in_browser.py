@@ -1,0 +1,158 @@
+"""A person working through a whole guide in Chromium, with JavaScript on and off; urgent support
+appearing at once; and axe-core on the guide pages."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.support.browser import browser_page, serious_accessibility_problems
+from tests.test_pages_in_browser import register_in_browser
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("bundled_guides")]
+
+GUIDE = "/guides/calming-anxious-feelings"
+
+
+def heading(page: Page) -> str:
+    return page.get_by_role("heading", level=1).inner_text()
+
+
+def save(page: Page, name: str = "Save and continue") -> None:
+    page.get_by_role("button", name=name).click()
+
+
+def work_through_the_anxiety_guide(page: Page, *, javascript: bool) -> None:
+    page.goto(GUIDE)
+    page.get_by_role("link", name="Start").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your body's alarm system")
+    page.get_by_role("group", name="How anxious do you feel right now?").get_by_label(
+        "7", exact=True
+    ).check()
+    page.get_by_label("A racing or pounding heart").check()
+    page.get_by_label("Finding it hard to get to sleep or stay asleep").check()
+    save(page)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Checking in with how you have been")
+    for number in range(1, 8):
+        page.get_by_role("group", name=f"{number}.").get_by_label("Several days").check()
+    save(page, "Save and see your result")
+    expect(page.get_by_text("Your score is 7 out of 21: Mild anxiety")).to_be_visible()
+    page.get_by_role("link", name="Next step Slowing your breathing").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Slowing your breathing")
+    start = page.get_by_role("button", name="Start the breathing exercise")
+    if javascript:
+        start.click()
+        expect(page.locator(".exercise__status")).to_contain_text(
+            "Breathe in for 4 seconds (round 1 of 5)"
+        )
+        page.get_by_role("button", name="Stop").click()
+        expect(page.locator(".exercise__status")).to_contain_text("Stopped")
+    else:
+        expect(start).to_have_count(0)
+        expect(
+            page.get_by_text("Breathe in gently through your nose for 4 seconds.")
+        ).to_be_visible()
+    page.get_by_role("textbox").fill("My shoulders dropped.")
+    save(page)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Grounding yourself in the here and now"
+    )
+    if javascript:
+        page.get_by_role("button", name="Start the grounding exercise").click()
+        expect(page.locator(".exercise__status")).to_contain_text("Step 1 of 5")
+        page.get_by_role("button", name="Next step").click()
+        expect(page.locator(".exercise__status")).to_contain_text("Step 2 of 5")
+        page.get_by_role("button", name="Stop").click()
+    save(page, "Continue")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Worry time")
+    page.get_by_role("textbox").first.fill("That they will find out where I work")
+    save(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Noticing anxious thoughts")
+    save(page)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your plan for calmer days")
+    page.get_by_label("Slow breathing, once or twice a day").check()
+    page.get_by_role("group", name="at the end of this guide").get_by_label("4", exact=True).check()
+    save(page, "Save and finish")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your plan")
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("That they will find out where I work")
+    expect(main).to_contain_text("My shoulders dropped.")
+    expect(main).to_contain_text("Before: 7. Now: 4. That is 3 points lower.")
+    expect(main).to_contain_text("Score 7 out of 21: Mild anxiety")
+    if javascript:
+        expect(page.get_by_role("button", name="Print your plan")).to_be_visible()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_working_through_a_whole_guide(browser: Browser, site: str, javascript: bool) -> None:
+    with browser_page(browser, site, javascript=javascript) as (page, off_site):
+        register_in_browser(page)
+        work_through_the_anxiety_guide(page, javascript=javascript)
+        page.goto("/guides")
+        expect(page.get_by_text("Completed")).to_be_visible()
+        off_site.assert_only_navigations_to()
+
+
+def test_answers_typed_before_an_account_survive_making_one_without_javascript(
+    browser: Browser, site: str
+) -> None:
+    with browser_page(browser, site, javascript=False) as (page, _):
+        page.goto(f"{GUIDE}/steps/worry-time")
+        page.get_by_role("textbox").first.fill("Footsteps on the stairs")
+        save(page)
+        register_in_browser(page)
+        page.goto(f"{GUIDE}/steps/worry-time")
+        expect(page.get_by_role("textbox").first).to_have_value("Footsteps on the stairs")
+
+
+def test_urgent_support_appears_the_moment_item_9_is_answered(browser: Browser, site: str) -> None:
+    with browser_page(browser, site) as (page, _):
+        page.goto("/guides/better-sleep/steps/sleep-and-mood")
+        support = page.locator("[data-urgent-support]")
+        expect(support).to_be_hidden()
+        page.get_by_role("group", name="9.").get_by_label("Several days").check()
+        expect(support).to_be_visible()
+        expect(support).to_have_attribute("role", "alert")
+        expect(support).to_contain_text("116 123")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/guides",
+        GUIDE,
+        f"{GUIDE}/steps/body-alarm-system",
+        f"{GUIDE}/steps/anxiety-check-in",
+        f"{GUIDE}/steps/slow-breathing",
+        f"{GUIDE}/finished",
+    ],
+)
+def test_guide_pages_have_no_serious_accessibility_problems(
+    browser: Browser, site: str, path: str
+) -> None:
+    with browser_page(browser, site) as (page, _):
+        page.goto(path)
+        assert serious_accessibility_problems(page) == []
+
+
+def test_a_step_with_errors_and_a_finished_plan_have_no_serious_accessibility_problems(
+    browser: Browser, site: str
+) -> None:
+    with browser_page(browser, site) as (page, _):
+        register_in_browser(page)
+        page.goto(f"{GUIDE}/steps/anxiety-check-in")
+        page.get_by_role("group", name="1.").get_by_label("Several days").check()
+        save(page, "Save and see your result")
+        expect(page.get_by_role("alert").first).to_be_visible()
+        assert serious_accessibility_problems(page) == []
+        work_through_the_anxiety_guide(page, javascript=True)
+        assert serious_accessibility_problems(page) == []
+        page.goto(f"{GUIDE}/answers")
+        assert serious_accessibility_problems(page) == []

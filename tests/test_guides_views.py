@@ -1,0 +1,464 @@
+"""Guide pages driven through the test client: reading, saving, resuming, carrying answers into
+a new account, starting again, edits to a guide, and one person never seeing another's answers."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+from flask import Flask
+from sqlalchemy import select
+from werkzeug.test import TestResponse
+
+from portal.extensions import db
+from portal.guides.library import GUIDES_FOLDER, save_version
+from portal.models import GuideAnswer, GuideProgress
+from tests.support.client import (
+    AccountHelper,
+    CheckingClient,
+    error_messages,
+    field_value,
+    page_text,
+)
+from tests.support.queries import counting_queries
+
+pytestmark = pytest.mark.usefixtures("bundled_guides")
+
+ANXIETY = "/guides/calming-anxious-feelings"
+SLEEP = "/guides/better-sleep"
+FIRST_STEP = f"{ANXIETY}/steps/body-alarm-system"
+GAD7_STEP = f"{ANXIETY}/steps/anxiety-check-in"
+PHQ9_STEP = f"{SLEEP}/steps/sleep-and-mood"
+WORRY_STEP = f"{ANXIETY}/steps/worry-time"
+LAST_STEP = f"{ANXIETY}/steps/calm-plan"
+SECRET_WORRY = "That they will find out where I work"
+
+
+def soup_of(response: TestResponse) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def checked_values(response: TestResponse, name: str) -> list[str]:
+    return [
+        i["value"]
+        for i in soup_of(response).find_all("input", attrs={"name": name})
+        if i.has_attr("checked")
+    ]
+
+
+def questionnaire_answers(block_id: str, chosen: list[int]) -> dict[str, str]:
+    return {f"answer-{block_id}--{n}": str(value) for n, value in enumerate(chosen, start=1)}
+
+
+def first_step_answers() -> dict[str, object]:
+    return {
+        "answer-anxiety-before": "7",
+        "answer-signs-of-anxiety": ["racing-heart", "hard-to-sleep"],
+    }
+
+
+# Reading without an account ---------------------------------------------------------------------
+
+
+def test_the_library_groups_guides_by_topic(client: CheckingClient) -> None:
+    soup = soup_of(client.get("/guides"))
+    headings = [h.get_text() for h in soup.find_all("h2")]
+    assert headings[:2] == ["Anxiety and feeling on edge", "Sleep"]
+    assert soup.find("a", string="Calming anxious feelings")
+    assert soup.find("a", string="Better sleep")
+
+
+@pytest.mark.parametrize("guide", [ANXIETY, SLEEP])
+def test_anyone_can_read_every_step(client: CheckingClient, guide: str) -> None:
+    overview = client.get(guide)
+    steps = [a["href"] for a in soup_of(overview).select(".step-list a")]
+    assert len(steps) == 7
+    for href in steps:
+        response = client.get(href)
+        assert response.status_code == 200
+        assert "Your answers are not saved to an account" in page_text(
+            response
+        ) or "Step" in page_text(response)
+    assert client.get(f"{guide}/finished").status_code == 200
+
+
+def test_reading_a_guide_overview_sets_no_cookie(client: CheckingClient) -> None:
+    for path in ("/guides", ANXIETY):
+        assert "Set-Cookie" not in client.get(path).headers
+
+
+def test_an_unknown_guide_or_step_is_not_found(client: CheckingClient) -> None:
+    assert client.get("/guides/no-such-guide").status_code == 404
+    assert client.get(f"{ANXIETY}/steps/no-such-step").status_code == 404
+
+
+def test_anonymous_answers_are_kept_on_the_device_with_a_prompt_to_save(
+    client: CheckingClient,
+) -> None:
+    page = client.get(FIRST_STEP)
+    assert "Create a free account" in page_text(page)
+    response = client.submit(FIRST_STEP, first_step_answers())
+    assert response.headers["Location"] == f"{ANXIETY}/steps/anxiety-check-in"
+    again = client.get(FIRST_STEP)
+    assert checked_values(again, "answer-anxiety-before") == ["7"]
+    assert checked_values(again, "answer-signs-of-anxiety") == ["racing-heart", "hard-to-sleep"]
+
+
+def test_answers_typed_before_signing_up_move_into_the_new_account(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    client.submit(FIRST_STEP, first_step_answers())
+    client.submit(WORRY_STEP, {"answer-worry-list": SECRET_WORRY})
+    accounts.register(client)
+
+    again = client.get(WORRY_STEP)
+    assert field_value(again, "answer-worry-list") == SECRET_WORRY
+    assert "not saved to an account" not in page_text(again)
+    with app.app_context():
+        rows = db.session.scalars(select(GuideAnswer)).all()
+        assert {row.block_id for row in rows} == {
+            "anxiety-before",
+            "signs-of-anxiety",
+            "worry-list",
+        }
+        assert all(SECRET_WORRY.encode() not in row.value_sealed for row in rows)
+        progress = db.session.scalars(select(GuideProgress)).one()
+        assert progress.completed_steps == ["body-alarm-system", "worry-time"]
+
+
+def test_answers_typed_before_signing_in_move_into_an_existing_account(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    account = accounts.register(client)
+    accounts.sign_out(client)
+    client.submit(WORRY_STEP, {"answer-worry-list": SECRET_WORRY})
+    accounts.sign_in(client, account)
+    assert field_value(client.get(WORRY_STEP), "answer-worry-list") == SECRET_WORRY
+
+
+# Saving with an account -------------------------------------------------------------------------
+
+
+def test_every_kind_of_exercise_saves_and_reloads(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    client.submit(FIRST_STEP, first_step_answers())
+    client.submit(
+        f"{ANXIETY}/steps/slow-breathing",
+        {"answer-breathing-how-it-felt": "Calmer.\nSlower heart."},
+    )
+    client.submit(GAD7_STEP, questionnaire_answers("anxiety-check", [1, 1, 2, 0, 0, 1, 2]))
+
+    first = client.get(FIRST_STEP)
+    assert checked_values(first, "answer-anxiety-before") == ["7"]
+    assert checked_values(first, "answer-signs-of-anxiety") == ["racing-heart", "hard-to-sleep"]
+    breathing = client.get(f"{ANXIETY}/steps/slow-breathing")
+    assert field_value(breathing, "answer-breathing-how-it-felt") == "Calmer.\nSlower heart."
+    check = client.get(GAD7_STEP)
+    assert [checked_values(check, f"answer-anxiety-check--{n}") for n in range(1, 8)] == [
+        ["1"],
+        ["1"],
+        ["2"],
+        ["0"],
+        ["0"],
+        ["1"],
+        ["2"],
+    ]
+    # 1+1+2+0+0+1+2 = 7: mild.
+    assert "Your score is 7 out of 21: Mild anxiety" in page_text(check)
+
+
+def test_answers_are_sealed_in_the_database(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    client.submit(
+        WORRY_STEP, {"answer-worry-list": SECRET_WORRY, "answer-worry-time-plan": "6pm, kitchen"}
+    )
+    with app.app_context():
+        for row in db.session.scalars(select(GuideAnswer)):
+            assert SECRET_WORRY.encode() not in row.value_sealed
+            assert b"kitchen" not in row.value_sealed
+
+
+def test_leaving_an_answer_empty_removes_it(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    client.submit(WORRY_STEP, {"answer-worry-list": SECRET_WORRY})
+    client.submit(WORRY_STEP, {"answer-worry-list": "   "})
+    with app.app_context():
+        assert db.session.scalars(select(GuideAnswer)).all() == []
+
+
+def test_an_over_long_answer_is_refused_and_kept(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    long_text = "word " * 1001
+    response = client.submit(
+        WORRY_STEP, {"answer-worry-list": long_text, "answer-worry-time-plan": "6pm"}
+    )
+    assert response.status_code == 200
+    assert "Your answer must be 5,000 characters or fewer" in error_messages(response)
+    assert field_value(response, "answer-worry-list") == long_text
+    assert field_value(response, "answer-worry-time-plan") == "6pm"
+
+
+def test_a_self_check_started_must_be_finished_and_keeps_what_was_chosen(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    response = client.submit(
+        GAD7_STEP, {"answer-anxiety-check--1": "2", "answer-anxiety-check--2": "1"}
+    )
+    assert response.status_code == 200
+    messages = error_messages(response)
+    assert len(messages) == 5
+    assert messages[0].startswith("Answer question 3:")
+    assert checked_values(response, "answer-anxiety-check--1") == ["2"]
+
+
+def test_made_up_choices_are_refused(client: CheckingClient, accounts: AccountHelper) -> None:
+    accounts.register(client)
+    response = client.submit(
+        FIRST_STEP, {"answer-anxiety-before": "11", "answer-signs-of-anxiety": ["not-an-item"]}
+    )
+    assert response.status_code == 200
+    assert len(error_messages(response)) == 2
+
+
+@pytest.mark.parametrize(("item_9", "urgent"), [(0, False), (1, True), (3, True)])
+def test_phq9_item_9_shows_urgent_support_whatever_the_total(
+    client: CheckingClient, accounts: AccountHelper, item_9: int, urgent: bool
+) -> None:
+    accounts.register(client)
+    response = client.submit(PHQ9_STEP, questionnaire_answers("mood-check", [0] * 8 + [item_9]))
+    assert response.headers["Location"].endswith("#result")
+    page = client.get(PHQ9_STEP)
+    support = soup_of(page).select_one("[data-urgent-support]")
+    assert support.has_attr("hidden") is not urgent
+    if urgent:
+        assert support["role"] == "alert"
+        assert "116 123" in support.get_text()
+        assert "111" in support.get_text()
+        assert "999" in support.get_text()
+        assert "08 08 16 89 111" in support.get_text()
+    # Total is item 9's score alone: minimal, yet support is shown when it is above 0.
+    assert f"Your score is {item_9} out of 27: Minimal low mood" in page_text(page)
+
+
+def test_phq9_urgent_support_shows_even_before_the_rest_is_answered(client: CheckingClient) -> None:
+    response = client.submit(PHQ9_STEP, {"answer-mood-check--9": "1"})
+    assert response.status_code == 200  # the other questions are asked for...
+    support = soup_of(response).select_one("[data-urgent-support]")
+    assert support.has_attr("hidden")  # ...and nothing is saved yet, so the server has not shown it
+    assert (
+        soup_of(response).select_one("[data-questionnaire]")["data-urgent-items"]
+        == "answer-mood-check--9"
+    )
+
+
+def test_scales_compare_before_and_after(client: CheckingClient, accounts: AccountHelper) -> None:
+    accounts.register(client)
+    client.submit(FIRST_STEP, first_step_answers())
+    client.submit(LAST_STEP, {"answer-anxiety-after": "4"})
+    finished = page_text(client.get(f"{ANXIETY}/finished"))
+    assert "Before: 7. Now: 4. That is 3 points lower." in finished
+
+
+def test_finishing_shows_the_plan_with_every_answer(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    client.submit(FIRST_STEP, first_step_answers())
+    client.submit(WORRY_STEP, {"answer-worry-list": SECRET_WORRY})
+    response = client.submit(
+        LAST_STEP, {"answer-things-to-try": ["try-slow-breathing"], "answer-anxiety-after": "5"}
+    )
+    assert response.headers["Location"] == f"{ANXIETY}/finished"
+    plan = page_text(client.get(f"{ANXIETY}/finished"))
+    for expected in (
+        SECRET_WORRY,
+        "A racing or pounding heart",
+        "7 out of 10",
+        "5 out of 10",
+        "Your body's alarm system",
+    ):
+        assert expected in plan
+    in_step = page_text(client.get(LAST_STEP))
+    assert SECRET_WORRY in in_step, "the my-plan block on the last step shows the answers too"
+
+
+# Progress and resuming --------------------------------------------------------------------------
+
+
+def test_resume_where_you_left_off(client: CheckingClient, accounts: AccountHelper) -> None:
+    accounts.register(client)
+    assert "Not started" in page_text(client.get("/guides"))
+    client.submit(FIRST_STEP, first_step_answers())
+    client.submit(GAD7_STEP, questionnaire_answers("anxiety-check", [0] * 7))
+    library = page_text(client.get("/guides"))
+    assert "Step 3 of 7" in library
+    overview = soup_of(client.get(ANXIETY))
+    resume = overview.find("a", string="Carry on where you left off")
+    assert resume["href"] == f"{ANXIETY}/steps/slow-breathing"
+
+
+def test_completing_every_step_completes_the_guide(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    overview = soup_of(client.get(ANXIETY))
+    for href in [a["href"] for a in overview.select(".step-list a")]:
+        client.submit(href, {})
+    assert "Completed" in page_text(client.get("/guides"))
+    assert "You have finished this guide" in page_text(client.get(ANXIETY))
+
+
+def test_start_again_deletes_answers_and_progress(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    client.submit(FIRST_STEP, first_step_answers())
+    assert "This deletes all your answers" in page_text(client.get(f"{ANXIETY}/start-again"))
+    client.submit(f"{ANXIETY}/start-again")
+    assert checked_values(client.get(FIRST_STEP), "answer-anxiety-before") == []
+    assert "Not started" in page_text(client.get("/guides"))
+    with app.app_context():
+        assert db.session.scalars(select(GuideAnswer)).all() == []
+        assert db.session.scalars(select(GuideProgress)).all() == []
+
+
+def test_one_answer_can_be_reviewed_and_deleted(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    client.submit(WORRY_STEP, {"answer-worry-list": SECRET_WORRY, "answer-worry-time-plan": "6pm"})
+    review = client.get(f"{ANXIETY}/answers")
+    assert SECRET_WORRY in page_text(review)
+    client.post_with_token(f"{ANXIETY}/answers/worry-list/delete")
+    review = page_text(client.get(f"{ANXIETY}/answers"))
+    assert SECRET_WORRY not in review
+    assert "6pm" in review
+
+
+# Edits to a guide -------------------------------------------------------------------------------
+
+
+def edited_anxiety_guide() -> str:
+    """Version 2: the worry-time step is removed, a new step added, and a title reworded."""
+    source = (GUIDES_FOLDER / "calming-anxious-feelings.md").read_text()
+    source = source.replace("version: 1", "version: 2")
+    source = source.replace(
+        "## Your body's alarm system {#body-alarm-system}",
+        "## How your body reacts {#body-alarm-system}",
+    )
+    start = source.index("\n## Worry time") + 1
+    end = source.index("\n## ", start) + 1
+    return source[:start] + "## A new step {#a-new-step}\n\nSomething new.\n\n" + source[end:]
+
+
+def test_an_edited_guide_keeps_progress_and_answers_on_unchanged_steps(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    client.submit(FIRST_STEP, first_step_answers())
+    client.submit(WORRY_STEP, {"answer-worry-list": SECRET_WORRY})
+    with app.app_context():
+        _, new = save_version(
+            db.session, edited_anxiety_guide(), "edited.md", "staff", publish=True
+        )
+        db.session.commit()
+    assert new
+
+    first = client.get(FIRST_STEP)
+    assert "How your body reacts" in page_text(first)
+    assert checked_values(first, "answer-anxiety-before") == ["7"]
+    assert client.get(WORRY_STEP).status_code == 404
+    overview = soup_of(client.get(ANXIETY))
+    done = [li.a.get_text() for li in overview.select(".step-list__item") if li.find(class_="tag")]
+    assert done == ["How your body reacts"]
+    review = page_text(client.get(f"{ANXIETY}/answers"))
+    assert "Answers to parts of the guide that have changed" in review
+    assert SECRET_WORRY in review
+
+
+def test_a_changed_guide_must_raise_its_version(app: Flask) -> None:
+    from portal.guides.problems import GuideInvalid
+
+    changed = (
+        (GUIDES_FOLDER / "better-sleep.md")
+        .read_text()
+        .replace("Better sleep", "Sleeping better", 1)
+    )
+    with app.app_context(), pytest.raises(GuideInvalid, match="raise the version number"):
+        save_version(db.session, changed, "better-sleep.md", "file", publish=True)
+
+
+def test_guides_sync_reports_what_it_published(runner) -> None:
+    result = runner.invoke(args=["guides", "sync"])
+    assert result.exit_code == 0
+    assert "0 published, 2 unchanged." in result.output
+
+
+# Privacy between people -------------------------------------------------------------------------
+
+
+def test_another_person_never_sees_my_answers(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client, "owner")
+    client.submit(WORRY_STEP, {"answer-worry-list": SECRET_WORRY})
+    client.submit(FIRST_STEP, first_step_answers())
+
+    other = accounts.new_client()
+    accounts.register(other, "other")
+    for path in (
+        WORRY_STEP,
+        FIRST_STEP,
+        f"{ANXIETY}/finished",
+        f"{ANXIETY}/answers",
+        ANXIETY,
+        "/guides",
+    ):
+        response = other.get(path)
+        assert SECRET_WORRY not in response.get_data(as_text=True), path
+    assert field_value(other.get(WORRY_STEP), "answer-worry-list") == ""
+    assert "Not started" in page_text(other.get("/guides"))
+
+    # Deleting "their" answer by its id only ever touches the other person's own answers.
+    other.get(f"{ANXIETY}/answers")
+    other.post_with_token(f"{ANXIETY}/answers/worry-list/delete")
+    assert field_value(client.get(WORRY_STEP), "answer-worry-list") == SECRET_WORRY
+
+
+def test_deleting_the_account_deletes_its_answers(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    account = accounts.register(client)
+    client.submit(WORRY_STEP, {"answer-worry-list": SECRET_WORRY})
+    client.submit("/account/delete", {"current_password": account.password})
+    with app.app_context():
+        assert db.session.scalars(select(GuideAnswer)).all() == []
+        assert db.session.scalars(select(GuideProgress)).all() == []
+
+
+# Queries ----------------------------------------------------------------------------------------
+
+
+def test_a_signed_in_step_page_makes_a_few_queries_whatever_is_saved(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    client.get(FIRST_STEP)  # the first view parses and caches the guide version
+    with counting_queries(app) as before:
+        client.get(FIRST_STEP)
+    for href in [a["href"] for a in soup_of(client.get(ANXIETY)).select(".step-list a")]:
+        client.submit(href, {"answer-worry-list": SECRET_WORRY} if "worry" in href else {})
+    client.submit(FIRST_STEP, first_step_answers())
+    with counting_queries(app) as after:
+        client.get(FIRST_STEP)
+    assert len(after) <= 5, after.statements
+    assert len(before) <= len(after)
+    assert len(after) - len(before) <= 1, "only the key to open the answers is added"
