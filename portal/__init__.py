@@ -7,7 +7,6 @@ error pages. `flask --app portal ...` and wsgi.py both use it.
 from __future__ import annotations
 
 import secrets
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from config import BaseConfig, config_for
 from portal import cli, instance_secrets
 from portal.account.views import bp as account_bp
-from portal.assets import asset_url
+from portal.assets import asset_url, page_url
+from portal.auth.current import SESSION_USERNAME, SignedInPerson
 from portal.auth.services import PASSWORDS_EXTENSION
 from portal.auth.views import bp as auth_bp
 from portal.errors import log_exception_without_message, register_error_pages
@@ -83,7 +83,7 @@ def create_app(config: BaseConfig | None = None) -> Flask:
     )
 
     app.jinja_env.undefined = StrictUndefined
-    app.jinja_env.globals.update(asset_url=asset_url, help_lines=HELP_LINES)
+    app.jinja_env.globals.update(asset_url=asset_url, page_url=page_url, help_lines=HELP_LINES)
     app.context_processor(_layout_context)
 
     app.before_request(check_csrf)
@@ -140,14 +140,15 @@ def _init_login(app: Flask) -> None:
     login_manager.session_protection = None
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        loaded = current_session().loaded_user
-        if loaded is not None and str(loaded.id) == user_id:
-            return loaded  # fetched with the session row: no second query
-        try:
-            return db.session.get(User, uuid.UUID(user_id))
-        except ValueError:
+    def load_user(user_id: str) -> SignedInPerson | None:
+        session = current_session()
+        if session.user_id is None or str(session.user_id) != user_id:
             return None
+        username = session.get(SESSION_USERNAME)
+        if username is None:  # a session from before usernames were kept in it
+            user = db.session.get(User, session.user_id)
+            username = user.username if user else None
+        return SignedInPerson(session.user_id, username) if username else None
 
     @login_manager.unauthorized_handler
     def ask_to_sign_in() -> BaseResponse:

@@ -17,16 +17,18 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def engine_for(url: str) -> Engine:
+def engine_for(url: str, *, autocommit: bool = False) -> Engine:
     """An engine with the connection settings each database needs to behave correctly."""
     # hide_parameters: errors and logs never show the values in a statement (private text).
-    options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
+    options: dict[str, Any] = {"pool_pre_ping": False, "hide_parameters": True}
     if url.startswith("sqlite"):
         # One engine serves every thread of the development server; SQLite itself serialises writes.
         options = {
             "hide_parameters": True,
             "connect_args": {"check_same_thread": False, "timeout": 15},
         }
+    if autocommit:
+        options["isolation_level"] = "AUTOCOMMIT"
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite_connection)
@@ -53,13 +55,14 @@ class _BoundDatabase:
 class Database:
     """A database named by one setting: an engine per app and a session per request."""
 
-    def __init__(self, url_setting: str) -> None:
+    def __init__(self, url_setting: str, *, autocommit: bool = False) -> None:
         self.url_setting = url_setting
+        self.autocommit = autocommit
         self.extension_name = f"portal.database.{url_setting.lower()}"
         self._g_name = f"db_session_{url_setting.lower()}"
 
     def init_app(self, app: Flask) -> None:
-        engine = engine_for(app.config[self.url_setting])
+        engine = engine_for(app.config[self.url_setting], autocommit=self.autocommit)
         # expire_on_commit=False: a view can still read what it just saved without a fresh SELECT.
         make_session = sessionmaker(engine, expire_on_commit=False)
         app.extensions[self.extension_name] = _BoundDatabase(engine, make_session)

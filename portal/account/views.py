@@ -22,6 +22,7 @@ from portal.account.services import (
     renew_recovery_codes,
     set_email,
 )
+from portal.auth.current import current_account
 from portal.auth.recovery import LinkInvalid, email_of, find_link_token, unused_code_count
 from portal.auth.views import CODES_TO_SHOW, clear_site_data
 from portal.extensions import db
@@ -39,7 +40,7 @@ WRONG_PASSWORD_MESSAGE = "That is not your current password. Check it and try ag
 @login_required
 def overview() -> str:
     """The account page: settings, and a plain statement of what is kept and how to delete it."""
-    user = current_user._get_current_object()
+    user = current_account()
     return render_template(
         "account/overview.html",
         user=user,
@@ -62,7 +63,7 @@ def password() -> str | BaseResponse:
         try:
             change_password(
                 db.session,
-                current_user._get_current_object(),
+                current_account(),
                 form.current_password.data,
                 form.new_password.data,
                 keep_session_id=session.session_id,
@@ -83,7 +84,7 @@ def password() -> str | BaseResponse:
 @keeps_form_on_csrf_failure
 def email() -> str | BaseResponse:
     """Add, change or remove the optional recovery email."""
-    user = current_user._get_current_object()
+    user = current_account()
     form = EmailForm()
     if request.method == "GET":
         form.email.data = email_of(user)
@@ -134,9 +135,7 @@ def new_recovery_codes() -> str | BaseResponse:
     form = PasswordCheckForm()
     if form.validate_on_submit():
         try:
-            codes = renew_recovery_codes(
-                db.session, current_user._get_current_object(), form.current_password.data
-            )
+            codes = renew_recovery_codes(db.session, current_account(), form.current_password.data)
         except WrongPassword:
             form.add_error("current_password", WRONG_PASSWORD_MESSAGE)
         else:
@@ -169,9 +168,7 @@ def delete() -> str | BaseResponse:
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
-            delete_account(
-                db.session, current_user._get_current_object(), form.current_password.data
-            )
+            delete_account(db.session, current_account(), form.current_password.data)
         except WrongPassword:
             form.add_error("current_password", WRONG_PASSWORD_MESSAGE)
         else:

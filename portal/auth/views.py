@@ -18,6 +18,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
+from portal.auth.current import SESSION_USERNAME
 from portal.auth.forms import (
     RecoveryCodeForm,
     RegisterForm,
@@ -81,6 +82,7 @@ def start_session_for(user: User) -> None:
     """Sign the person in under a new session id, bringing along what they did before."""
     session = current_session()
     login_user(user)
+    session[SESSION_USERNAME] = user.username
     session.regenerate()
     announce_sign_in(user.id, session)
 

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
 from portal.guides.format import ParsedGuide
-from portal.guides.library import guide_by_slug, parsed
+from portal.guides.library import guide_by_slug, parsed_version
 from portal.models.base import utcnow
 from portal.models.guides import AnswerValue, GuideAnswer, GuideProgress
 from portal.security.data_keys import cipher_for
@@ -35,21 +35,23 @@ def _seal(user_id: uuid.UUID, row_id: uuid.UUID, value: AnswerValue) -> bytes:
     )
 
 
-def _open(row: GuideAnswer) -> AnswerValue:
-    text = cipher_for(row.user_id).open(
-        row.value_sealed, kind=ANSWER_KIND, record_id=row.id, field="value"
-    )
+def _open(user_id: uuid.UUID, row_id: uuid.UUID, sealed: bytes) -> AnswerValue:
+    text = cipher_for(user_id).open(sealed, kind=ANSWER_KIND, record_id=row_id, field="value")
     return json.loads(text)
+
+
+# Built once: every step page a signed-in person opens runs this.
+_ANSWERS_IN_GUIDE = select(GuideAnswer.id, GuideAnswer.block_id, GuideAnswer.value_sealed).where(
+    GuideAnswer.user_id == bindparam("user_id"), GuideAnswer.guide_id == bindparam("guide_id")
+)
 
 
 def load_answers(
     db_session: Session, user_id: uuid.UUID, guide_id: uuid.UUID
 ) -> dict[str, AnswerValue]:
     """The person's answers in one guide, by exercise id (no key is fetched if there are none)."""
-    rows = db_session.scalars(
-        select(GuideAnswer).where(GuideAnswer.user_id == user_id, GuideAnswer.guide_id == guide_id)
-    ).all()
-    return {row.block_id: _open(row) for row in rows}
+    rows = db_session.execute(_ANSWERS_IN_GUIDE, {"user_id": user_id, "guide_id": guide_id}).all()
+    return {block_id: _open(user_id, row_id, sealed) for row_id, block_id, sealed in rows}
 
 
 def save_answers(
@@ -118,19 +120,16 @@ def save_step(
     db_session: Session,
     user_id: uuid.UUID,
     guide_id: uuid.UUID,
-    progress: GuideProgress | None,
     guide: ParsedGuide,
     step_id: str,
     values: Mapping[str, AnswerValue | None],
 ) -> None:
-    """Save a step's answers and mark it done, in one transaction (retried once if another tab
+    """Save a step's answers and mark it done, in one transaction (tried twice if another tab
     saved the same exercise at the same moment)."""
     for attempt in range(2):
         try:
             save_answers(db_session, user_id, guide_id, values)
-            mark_done(
-                db_session, user_id, guide_id, progress if attempt == 0 else None, [step_id], guide
-            )
+            mark_done(db_session, user_id, guide_id, None, [step_id], guide)
             db_session.commit()
             return
         except IntegrityError:
@@ -232,11 +231,10 @@ def move_anonymous_work_into_account(
         return
     for slug, work in work_by_slug.items():
         guide = guide_by_slug(db.session, slug)
-        if guide is None or guide.published_version is None:
+        if guide is None or guide.published_version_id is None:
             continue
         save_answers(db.session, user_id, guide.id, work["answers"])
-        mark_done(
-            db.session, user_id, guide.id, None, work["done"], parsed(guide.published_version)
-        )
+        guide_text = parsed_version(db.session, guide.published_version_id)
+        mark_done(db.session, user_id, guide.id, None, work["done"], guide_text)
     db.session.commit()
     forget_anonymous_work(session_data)

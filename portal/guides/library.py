@@ -10,11 +10,14 @@ import hashlib
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, select
+from sqlalchemy import BindParameter, Row, Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from portal.guides.format import ParsedGuide, parse_guide
@@ -45,77 +48,107 @@ def load_bundled_questionnaires(folder: Path) -> Questionnaires:
 
 
 class ParsedVersions:
-    """Each guide version parsed and rendered once per process, newest used kept."""
+    """Each guide version parsed and rendered once per process, the most recently used kept."""
 
     def __init__(self, kept: int = PARSED_VERSIONS_KEPT) -> None:
         self._kept = kept
         self._parsed: OrderedDict[uuid.UUID, ParsedGuide] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, version: GuideVersion) -> ParsedGuide:
+    def get(self, version_id: uuid.UUID, read_source: Callable[[], str]) -> ParsedGuide:
         with self._lock:
-            parsed = self._parsed.get(version.id)
-            if parsed is not None:
-                self._parsed.move_to_end(version.id)
-                return parsed
+            parsed_guide = self._parsed.get(version_id)
+            if parsed_guide is not None:
+                self._parsed.move_to_end(version_id)
+                return parsed_guide
         # Parsing happens outside the lock; two threads may both parse a new version, once.
-        parsed = parse_guide(
-            version.source, f"{version.guide_id}@{version.number}", questionnaires()
-        )
+        parsed_guide = parse_guide(read_source(), f"version {version_id}", questionnaires())
         with self._lock:
-            self._parsed[version.id] = parsed
+            self._parsed[version_id] = parsed_guide
             while len(self._parsed) > self._kept:
                 self._parsed.popitem(last=False)
-        return parsed
+        return parsed_guide
 
 
 PARSED = ParsedVersions()
 
 
-def parsed(version: GuideVersion) -> ParsedGuide:
-    return PARSED.get(version)
+def parsed_version(db_session: Session, version_id: uuid.UUID) -> ParsedGuide:
+    """A version, parsed; its text is read from the database only the first time."""
+
+    def read_source() -> str:
+        return db_session.scalars(
+            select(GuideVersion.source).where(GuideVersion.id == version_id)
+        ).one()
+
+    return PARSED.get(version_id, read_source)
 
 
 @dataclass(frozen=True)
-class ListedGuide:
-    guide: Guide
-    version: GuideVersion
-    progress: GuideProgress | None
+class PublishedGuide:
+    """A published guide's version and, for a signed-in person, how far they have got."""
+
+    guide_id: uuid.UUID
+    slug: str
+    version_id: uuid.UUID
+    title: str
+    summary: str
+    topic: str
+    minutes: int
+    step_ids: list[str]
+    completed_steps: list[str]
+    completed_at: datetime | None
 
 
-def published_guides(db_session: Session, user_id: uuid.UUID | None) -> list[ListedGuide]:
-    """Every published guide with its version and, for a signed-in person, their progress."""
-    statement = (
-        select(Guide, GuideVersion)
-        .join(GuideVersion, GuideVersion.id == Guide.published_version_id)
-        .order_by(GuideVersion.title)
-    )
-    progress: dict[uuid.UUID, GuideProgress] = {}
-    if user_id is not None:
-        progress = {
-            row.guide_id: row
-            for row in db_session.scalars(
-                select(GuideProgress).where(GuideProgress.user_id == user_id)
-            )
-        }
-    return [ListedGuide(g, v, progress.get(g.id)) for g, v in db_session.execute(statement).all()]
+_PUBLISHED_COLUMNS = (
+    Guide.id,
+    Guide.slug,
+    GuideVersion.id,
+    GuideVersion.title,
+    GuideVersion.summary,
+    GuideVersion.topic,
+    GuideVersion.minutes,
+    GuideVersion.step_ids,
+    GuideProgress.completed_steps,
+    GuideProgress.completed_at,
+)
 
 
-def published_guide(db_session: Session, slug: str, user_id: uuid.UUID | None) -> ListedGuide:
-    """One published guide with the person's progress, in one query; GuideNotFound otherwise."""
-    statement = (
-        select(Guide, GuideVersion, GuideProgress)
+def _published(user_id: uuid.UUID | BindParameter[Any] | None) -> Select[Any]:
+    return (
+        select(*_PUBLISHED_COLUMNS)
         .join(GuideVersion, GuideVersion.id == Guide.published_version_id)
         .outerjoin(
             GuideProgress,
             and_(GuideProgress.guide_id == Guide.id, GuideProgress.user_id == user_id),
         )
-        .where(Guide.slug == slug)
     )
-    row = db_session.execute(statement).one_or_none()
+
+
+def _from_row(row: Row[Any]) -> PublishedGuide:
+    values = list(row)
+    values[8] = values[8] or []
+    return PublishedGuide(*values)
+
+
+def published_guides(db_session: Session, user_id: uuid.UUID | None) -> list[PublishedGuide]:
+    """Every published guide, with the person's progress in each, in one query."""
+    return [
+        _from_row(row)
+        for row in db_session.execute(_published(user_id).order_by(GuideVersion.title))
+    ]
+
+
+# Built once: the step page runs this on every request. A user_id of NULL matches no progress.
+_ONE_PUBLISHED = _published(bindparam("user_id")).where(Guide.slug == bindparam("slug"))
+
+
+def published_guide(db_session: Session, slug: str, user_id: uuid.UUID | None) -> PublishedGuide:
+    """One published guide with the person's progress, in one query; GuideNotFound otherwise."""
+    row = db_session.execute(_ONE_PUBLISHED, {"slug": slug, "user_id": user_id}).one_or_none()
     if row is None:
         raise GuideNotFound(slug)
-    return ListedGuide(*row)
+    return _from_row(row)
 
 
 def guide_by_slug(db_session: Session, slug: str) -> Guide | None:

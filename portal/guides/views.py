@@ -30,8 +30,8 @@ from portal.guides.format import TOPICS, ParsedGuide, Step
 from portal.guides.forms import answers_from, form_for
 from portal.guides.library import (
     GuideNotFound,
-    ListedGuide,
-    parsed,
+    PublishedGuide,
+    parsed_version,
     published_guide,
     published_guides,
     questionnaires,
@@ -62,15 +62,11 @@ def block_helpers() -> dict[str, object]:
     }
 
 
-def _user_id() -> uuid.UUID | None:
-    return current_user.id if current_user.is_authenticated else None
-
-
 @dataclass
 class GuideInUse:
     """A published guide as one person (signed in or not) is using it."""
 
-    listed: ListedGuide
+    published: PublishedGuide
     guide: ParsedGuide
     user_id: uuid.UUID | None
 
@@ -78,13 +74,13 @@ class GuideInUse:
     def answers(self) -> dict[str, AnswerValue]:
         if self.user_id is None:
             return anonymous_work(current_session(), self.guide.slug).answers
-        return load_answers(db.session, self.user_id, self.listed.guide.id)
+        return load_answers(db.session, self.user_id, self.published.guide_id)
 
     @property
     def done(self) -> list[str]:
         if self.user_id is None:
             return anonymous_work(current_session(), self.guide.slug).done
-        return self.listed.progress.completed_steps if self.listed.progress else []
+        return self.published.completed_steps
 
     @property
     def resume_step(self) -> str | None:
@@ -92,17 +88,16 @@ class GuideInUse:
 
     @property
     def completed(self) -> bool:
-        progress = self.listed.progress
-        return bool(progress and progress.completed_at) or self.resume_step is None
+        return self.published.completed_at is not None or self.resume_step is None
 
 
 def guide_in_use(slug: str) -> GuideInUse:
-    user_id = _user_id()
+    user_id = current_user.id if current_user.is_authenticated else None
     try:
-        listed = published_guide(db.session, slug, user_id)
+        published = published_guide(db.session, slug, user_id)
     except GuideNotFound:
         abort(404)
-    return GuideInUse(listed, parsed(listed.version), user_id)
+    return GuideInUse(published, parsed_version(db.session, published.version_id), user_id)
 
 
 def step_or_404(in_use: GuideInUse, step_id: str) -> Step:
@@ -114,35 +109,35 @@ def step_or_404(in_use: GuideInUse, step_id: str) -> Step:
 
 @dataclass(frozen=True)
 class LibraryEntry:
-    listed: ListedGuide
+    guide: PublishedGuide
     status: str  # "not-started", "in-progress" or "completed"
     status_text: str
 
 
-def _library_entry(listed: ListedGuide) -> LibraryEntry:
-    progress = listed.progress
-    steps = listed.version.step_ids
-    if progress is None or not progress.completed_steps:
-        return LibraryEntry(listed, "not-started", "Not started")
-    if progress.completed_at is not None:
-        return LibraryEntry(listed, "completed", "Completed")
+def _library_entry(guide: PublishedGuide) -> LibraryEntry:
+    done = guide.completed_steps
+    if not done:
+        return LibraryEntry(guide, "not-started", "Not started")
+    if guide.completed_at is not None:
+        return LibraryEntry(guide, "completed", "Completed")
     resume = next(
-        (i for i, step in enumerate(steps, start=1) if step not in progress.completed_steps),
-        len(steps),
+        (i for i, step in enumerate(guide.step_ids, start=1) if step not in done),
+        len(guide.step_ids),
     )
-    return LibraryEntry(listed, "in-progress", f"Step {resume} of {len(steps)}")
+    return LibraryEntry(guide, "in-progress", f"Step {resume} of {len(guide.step_ids)}")
 
 
 @bp.get("")
 @public_page
 def library() -> str:
     """Every guide, grouped by topic; a signed-in person sees how far they have got in each."""
-    entries = [_library_entry(listed) for listed in published_guides(db.session, _user_id())]
+    user_id = current_user.id if current_user.is_authenticated else None
+    entries = [_library_entry(guide) for guide in published_guides(db.session, user_id)]
     order = list(TOPICS)
-    entries.sort(key=lambda e: (order.index(e.listed.version.topic), e.listed.version.title))
+    entries.sort(key=lambda e: (order.index(e.guide.topic), e.guide.title))
     topics = [
         (TOPICS[topic], list(group))
-        for topic, group in groupby(entries, key=lambda e: e.listed.version.topic)
+        for topic, group in groupby(entries, key=lambda e: e.guide.topic)
     ]
     return render_template("guides/library.html", topics=topics)
 
@@ -171,13 +166,7 @@ def step(slug: str, step_id: str) -> str | BaseResponse:
             keep_anonymous_work(current_session(), slug, current.id, values)
         else:
             save_step(
-                db.session,
-                in_use.user_id,
-                in_use.listed.guide.id,
-                in_use.listed.progress,
-                guide,
-                current.id,
-                values,
+                db.session, in_use.user_id, in_use.published.guide_id, guide, current.id, values
             )
         return redirect(_after_saving(guide, current, signed_in=in_use.user_id is not None))
     return render_template(
@@ -232,7 +221,7 @@ def delete_one_answer(slug: str, block_id: str) -> BaseResponse:
     if in_use.user_id is None:
         deleted = forget_anonymous_answer(current_session(), slug, block_id)
     else:
-        deleted = delete_answer(db.session, in_use.user_id, in_use.listed.guide.id, block_id)
+        deleted = delete_answer(db.session, in_use.user_id, in_use.published.guide_id, block_id)
     if deleted:
         flash("That answer has been deleted.")
     return redirect(url_for("guides.answers", slug=slug))
@@ -248,7 +237,7 @@ def start_over(slug: str) -> str | BaseResponse:
         if in_use.user_id is None:
             forget_anonymous_work(current_session(), slug)
         else:
-            start_again(db.session, in_use.user_id, in_use.listed.guide.id)
+            start_again(db.session, in_use.user_id, in_use.published.guide_id)
         flash(
             "Your answers in this guide have been deleted. You can start again whenever you like."
         )

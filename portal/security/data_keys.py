@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 
 from flask import current_app, g
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from portal.extensions import keystore_db
@@ -43,12 +43,18 @@ def create_data_key(user_id: uuid.UUID) -> FieldCipher:
     return cipher
 
 
+# Built once: opening anyone's records starts here.
+_WRAPPED_KEY = select(WrappedDataKey.kek_id, WrappedDataKey.wrapped_key).where(
+    WrappedDataKey.user_id == bindparam("user_id")
+)
+
+
 def cipher_for(user_id: uuid.UUID) -> FieldCipher:
     """The FieldCipher for an account, unwrapped once per request; DataKeyMissing if shredded."""
     cache = _cipher_cache()
     cipher = cache.get(user_id)
     if cipher is None:
-        row = keystore_db.session.get(WrappedDataKey, user_id)
+        row = keystore_db.session.execute(_WRAPPED_KEY, {"user_id": user_id}).one_or_none()
         if row is None:
             raise DataKeyMissing(f"No data key for account {user_id}.")
         cipher = FieldCipher(user_id, keyring().unwrap(user_id, row.kek_id, row.wrapped_key))

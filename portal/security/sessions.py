@@ -19,12 +19,12 @@ from typing import Any
 from flask import Flask, Request, Response, session
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
 from portal.extensions import db
-from portal.models.accounts import User, WebSession
+from portal.models.accounts import WebSession
 from portal.models.base import utcnow
 from portal.security.crypto import DecryptionFailed, open_with_key, seal_with_key
 
@@ -53,7 +53,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         *,
         token: str | None = None,
         last_seen_at: datetime | None = None,
-        user: User | None = None,
+        user_id: uuid.UUID | None = None,
         ended_reason: str | None = None,
     ) -> None:
         def on_update(session: ServerSession) -> None:
@@ -63,7 +63,8 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         super().__init__(initial, on_update)
         self.token = token
         self.last_seen_at = last_seen_at
-        self.loaded_user = user
+        # The account this session belongs to, as stored on its row.
+        self.user_id = user_id
         # "idle" or "expired" when the request brought the cookie of a session that timed out.
         self.ended_reason = ended_reason
         self.new = token is None
@@ -119,6 +120,12 @@ def purge_ended_sessions(db_session: Session, idle: timedelta, lifetime: timedel
     return result.rowcount or 0
 
 
+# Built once, plain columns rather than ORM objects: every request with a cookie runs this.
+_SESSION_BY_ID = select(
+    WebSession.user_id, WebSession.data, WebSession.created_at, WebSession.last_seen_at
+).where(WebSession.id == bindparam("session_id"))
+
+
 class ServerSessionInterface(SessionInterface):
     """Flask's session interface backed by the web_sessions table."""
 
@@ -140,11 +147,7 @@ class ServerSessionInterface(SessionInterface):
         if not TOKEN_PATTERN.match(token):
             return ServerSession()
         session_id = session_id_for(token)
-        row = db.session.execute(
-            select(WebSession)
-            .options(joinedload(WebSession.user))
-            .where(WebSession.id == session_id)
-        ).scalar_one_or_none()
+        row = db.session.execute(_SESSION_BY_ID, {"session_id": session_id}).one_or_none()
         if row is None:
             return ServerSession()
         idle, lifetime = self._lifetimes(app)
@@ -155,7 +158,7 @@ class ServerSessionInterface(SessionInterface):
         elif row.last_seen_at < now - idle:
             ended_reason = "idle"
         if ended_reason:
-            db.session.delete(row)
+            db.session.execute(delete(WebSession).where(WebSession.id == session_id))
             db.session.commit()
             return ServerSession(ended_reason=ended_reason)
         try:
@@ -164,7 +167,7 @@ class ServerSessionInterface(SessionInterface):
         except (DecryptionFailed, ValueError):
             log.warning("A session's data did not open; starting a new session.")
             return ServerSession()
-        return ServerSession(data, token=token, last_seen_at=row.last_seen_at, user=row.user)
+        return ServerSession(data, token=token, last_seen_at=row.last_seen_at, user_id=row.user_id)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)  # noqa: S101 (set by open_session above)

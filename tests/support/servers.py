@@ -26,8 +26,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn_server(settings: dict[str, str], workers: int = 1) -> Iterator[str]:
-    """Serve wsgi:app with gunicorn on a free loopback port; yields its base URL."""
+def gunicorn_server(
+    settings: dict[str, str], workers: int = 1, application: str = "wsgi:app"
+) -> Iterator[str]:
+    """Serve an application (the portal's wsgi:app unless named) with gunicorn on a free
+    loopback port; yields its base URL."""
     port = free_port()
     environ = (
         {key: value for key, value in os.environ.items() if not key.startswith("PORTAL_")}
@@ -35,7 +38,7 @@ def gunicorn_server(settings: dict[str, str], workers: int = 1) -> Iterator[str]
         | {"PORTAL_BIND": f"127.0.0.1:{port}", "PORTAL_WORKERS": str(workers)}
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", application],
         cwd=PROJECT_ROOT,
         env=environ,
         stdout=subprocess.DEVNULL,
