@@ -10,10 +10,11 @@ import platform
 import shutil
 import subprocess
 import sys
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.harness import bench_databases
+from bench.harness import bench_databases, postgres_available
 from bench.sections import SECTIONS, Report
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
@@ -45,13 +46,14 @@ def main(names: list[str]) -> int:
         return 1
     chosen = [s for s in SECTIONS if not names or s.name in names]
     reports: list[Report] = []
-    with bench_databases() as databases:
+    backends = ["SQLite", "PostgreSQL"] if postgres_available() else ["SQLite"]
+    with ExitStack() as stack:
+        databases = [stack.enter_context(bench_databases(backend)) for backend in backends]
         for section in chosen:
             print(f"== {section.title}", flush=True)
             report = section.run(databases)
             print(report.markdown, flush=True)
             reports.append(report)
-        backend = databases.backend
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
@@ -64,7 +66,8 @@ def main(names: list[str]) -> int:
         "",
         f"- Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {commit or 'unknown'}",
         f"- Machine: {machine_summary()}",
-        f"- Database: {backend}",
+        f"- Databases: {' and '.join(backends)} "
+        "(SQLite is `make run`'s default, PostgreSQL production's)",
         "",
     ]
     OUTPUT.parent.mkdir(exist_ok=True)

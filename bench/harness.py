@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from config import TestingConfig, normalise_database_url
 from portal import create_app, migrate
 from portal.extensions import db, keystore_db
+from portal.guides.library import sync_folder
 from portal.security.crypto import new_data_keys_entry
 from tests.support.servers import HttpVisitor, gunicorn_server
 
@@ -42,25 +43,25 @@ class BenchDatabases:
     keystore: str
 
 
-def _postgres_available() -> bool:
+def postgres_available() -> bool:
     try:
         engine = create_engine(normalise_database_url(POSTGRES_URL) or "")
         with engine.connect():
             pass
         engine.dispose()
-    except Exception:  # any failure to connect means: use SQLite instead
+    except Exception:  # any failure to connect means: measure on SQLite only
         return False
     return True
 
 
 @contextmanager
-def bench_databases() -> Iterator[BenchDatabases]:
-    """Fresh, migrated databases: PostgreSQL (as in production) when reachable, else SQLite."""
+def bench_databases(backend: str) -> Iterator[BenchDatabases]:
+    """Fresh, migrated databases with the bundled guides, on "SQLite" or "PostgreSQL"."""
     folder = Path(tempfile.mkdtemp(prefix="support-space-bench-"))
     names: list[str] = []
     admin = normalise_database_url(POSTGRES_URL) or ""
     try:
-        if _postgres_available():
+        if backend == "PostgreSQL":
             engine = create_engine(admin, isolation_level="AUTOCOMMIT")
             with engine.connect() as connection:
                 for suffix in ("", "_keys"):
@@ -71,10 +72,10 @@ def bench_databases() -> Iterator[BenchDatabases]:
             urls = [
                 make_url(admin).set(database=n).render_as_string(hide_password=False) for n in names
             ]
-            databases = BenchDatabases("PostgreSQL", urls[0], urls[1])
+            databases = BenchDatabases(backend, urls[0], urls[1])
         else:
             databases = BenchDatabases(
-                "SQLite",
+                backend,
                 f"sqlite:///{folder / 'bench.sqlite3'}",
                 f"sqlite:///{folder / 'keys.sqlite3'}",
             )
@@ -84,6 +85,8 @@ def bench_databases() -> Iterator[BenchDatabases]:
             )
         )
         migrate.upgrade(app)
+        with app.app_context():
+            sync_folder(db.session)
         db.dispose(app)
         keystore_db.dispose(app)
         yield databases
@@ -95,6 +98,14 @@ def bench_databases() -> Iterator[BenchDatabases]:
                     connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             engine.dispose()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def reference_server(databases: BenchDatabases) -> Iterator[str]:
+    """The bare reference app (bench/reference_app.py) on the same database as the portal."""
+    settings = {"REFERENCE_DATABASE_URL": databases.main}
+    with gunicorn_server(settings, application="bench.reference_app:app") as base_url:
+        yield base_url
 
 
 def server_settings(databases: BenchDatabases, **extra: str) -> dict[str, str]:
@@ -169,14 +180,19 @@ class LoadResult:
 
 
 def _milliseconds(value: str) -> float:
-    number = float(re.match(r"[\d.]+", value).group())  # type: ignore[union-attr]
+    number = float(value.rstrip("usm"))
     if value.endswith("us"):
         return number / 1000
     if value.endswith("ms"):
         return number
-    if value.endswith("s"):
-        return number * 1000
-    raise ValueError(value)
+    return number * 1000  # seconds
+
+
+def _figure(pattern: str, output: str) -> str:
+    match = re.search(pattern, output)
+    if match is None:
+        raise RuntimeError(f"wrk printed no {pattern!r}:\n{output}")
+    return match.group(1)
 
 
 def wrk(
@@ -187,8 +203,26 @@ def wrk(
     if cookie:
         command[1:1] = ["-H", f"Cookie: session={cookie}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    p50 = _milliseconds(re.search(r"50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
-    p99 = _milliseconds(re.search(r"99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    rate = float(_figure(r"Requests/sec:\s+([\d.]+)", output))
+    p50 = _milliseconds(_figure(r"(?m)^\s+50%\s+(\S+)", output))
+    p99 = _milliseconds(_figure(r"(?m)^\s+99%\s+(\S+)", output))
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     return LoadResult(rate, p50, p99, int(errors.group(1)) if errors else 0)
+
+
+def save_step(visitor: HttpVisitor, base_url: str, path: str, answers: dict[str, str]) -> None:
+    """Send a guide step's form as a person would."""
+    token = form_token(visitor, base_url + path)
+    status, _ = visitor.request(base_url + path, {"csrf_token": token, **answers})
+    if status != 302:
+        raise RuntimeError(f"saving {path} failed ({status})")
+
+
+def page_weight(visitor: HttpVisitor, url: str) -> tuple[int, int]:
+    """(bytes of HTML, bytes of the CSS and JS it links), as a first visit downloads them."""
+    _, html = visitor.request(url)
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js)[^"]*)"', html)
+    base = url.split("/", 3)
+    origin = "/".join(base[:3])
+    linked = sum(len(visitor.request(origin + asset)[1].encode()) for asset in assets)
+    return len(html.encode()), linked
