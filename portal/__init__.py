@@ -37,7 +37,11 @@ from portal.pages.help_lines import HELP_LINES
 from portal.pages.views import bp as pages_bp
 from portal.security.crypto import KeyRing, new_data_keys_entry
 from portal.security.csrf import check_csrf
-from portal.security.data_keys import KEYRING_EXTENSION
+from portal.security.data_keys import (
+    DATA_KEY_CACHE_EXTENSION,
+    KEYRING_EXTENSION,
+    DataKeyCache,
+)
 from portal.security.headers import set_security_headers
 from portal.security.passwords import PasswordHashing
 from portal.security.sessions import ServerSessionInterface, current_session
@@ -77,6 +81,7 @@ def create_app(config: BaseConfig | None = None) -> Flask:
     _init_login(app)
     app.session_interface = ServerSessionInterface()
     app.extensions[KEYRING_EXTENSION] = KeyRing.from_setting(app.config["DATA_KEYS"])
+    app.extensions[DATA_KEY_CACHE_EXTENSION] = DataKeyCache()
     app.extensions[PASSWORDS_EXTENSION] = PasswordHashing(app.config["PASSWORD_HASH_PROFILE"])
     app.extensions[QUESTIONNAIRES_EXTENSION] = load_bundled_questionnaires(
         GUIDES_FOLDER / "questionnaires"

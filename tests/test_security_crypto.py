@@ -21,7 +21,13 @@ from portal.security.crypto import (
     new_data_keys_entry,
     parse_data_keys,
 )
-from portal.security.data_keys import cipher_for, create_data_key, destroy_data_key
+from portal.security.data_keys import (
+    DATA_KEY_CACHE_EXTENSION,
+    DataKeyCache,
+    cipher_for,
+    create_data_key,
+    destroy_data_key,
+)
 
 OWNER = uuid.UUID("11111111-1111-4111-8111-111111111111")
 STRANGER = uuid.UUID("22222222-2222-4222-8222-222222222222")
@@ -120,8 +126,10 @@ def test_rotation_rewraps_every_account_with_the_newest_key(
     result = runner.invoke(args=["keys", "rotate"])
     assert "Rewrapped 3 data keys with rotated" in result.output
 
-    # With only the new key left, every account's records still open.
+    # With only the new key left, every account's records still open: in a worker started with
+    # the new settings, so with no data key already unwrapped in memory.
     app.extensions["portal.keyring"] = KeyRing.from_setting(new_entry)
+    app.extensions[DATA_KEY_CACHE_EXTENSION] = DataKeyCache()
     with app.app_context():
         assert {row.kek_id for row in keystore_db.session.scalars(select(WrappedDataKey))} == {
             "rotated"
@@ -140,6 +148,33 @@ def test_a_destroyed_key_leaves_nothing_to_open(app: Flask) -> None:
     with app.app_context(), pytest.raises(DataKeyMissing):
         cipher_for(owner)
     assert b"private" not in sealed
+
+
+def test_an_unwrapped_key_is_kept_only_for_a_while() -> None:
+    cache = DataKeyCache(seconds=0)
+    cache.put(FieldCipher(OWNER, new_data_key()))
+    assert cache.get(OWNER) is None
+
+
+def test_the_key_cache_keeps_the_most_recently_used_keys() -> None:
+    cache = DataKeyCache(size=2)
+    owners = [uuid.uuid4() for _ in range(3)]
+    cache.put(FieldCipher(owners[0], new_data_key()))
+    cache.put(FieldCipher(owners[1], new_data_key()))
+    assert cache.get(owners[0]) is not None  # used again, so owners[1] is now the oldest
+    cache.put(FieldCipher(owners[2], new_data_key()))
+    assert [cache.get(owner) is not None for owner in owners] == [True, False, True]
+
+
+def test_a_destroyed_key_is_forgotten_by_a_worker_that_had_it_unwrapped(app: Flask) -> None:
+    owner = uuid.uuid4()
+    with app.app_context():
+        create_data_key(owner)
+    with app.app_context():
+        assert cipher_for(owner).owner_id == owner  # unwrapped and kept
+        destroy_data_key(owner)
+    with app.app_context(), pytest.raises(DataKeyMissing):
+        cipher_for(owner)
 
 
 def test_keys_new_prints_a_usable_entry(runner: FlaskCliRunner) -> None:

@@ -50,7 +50,11 @@ def load_answers(
     db_session: Session, user_id: uuid.UUID, guide_id: uuid.UUID
 ) -> dict[str, AnswerValue]:
     """The person's answers in one guide, by exercise id (no key is fetched if there are none)."""
-    rows = db_session.execute(_ANSWERS_IN_GUIDE, {"user_id": user_id, "guide_id": guide_id}).all()
+    rows = (
+        db_session.connection()
+        .execute(_ANSWERS_IN_GUIDE, {"user_id": user_id, "guide_id": guide_id})
+        .all()
+    )
     return {block_id: _open(user_id, row_id, sealed) for row_id, block_id, sealed in rows}
 
 

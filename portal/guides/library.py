@@ -145,7 +145,11 @@ _ONE_PUBLISHED = _published(bindparam("user_id")).where(Guide.slug == bindparam(
 
 def published_guide(db_session: Session, slug: str, user_id: uuid.UUID | None) -> PublishedGuide:
     """One published guide with the person's progress, in one query; GuideNotFound otherwise."""
-    row = db_session.execute(_ONE_PUBLISHED, {"slug": slug, "user_id": user_id}).one_or_none()
+    row = (
+        db_session.connection()
+        .execute(_ONE_PUBLISHED, {"slug": slug, "user_id": user_id})
+        .one_or_none()
+    )
     if row is None:
         raise GuideNotFound(slug)
     return _from_row(row)

@@ -51,15 +51,11 @@ from portal.security.sessions import current_session
 bp = Blueprint("guides", __name__, url_prefix="/guides")
 
 
-@bp.context_processor
-def block_helpers() -> dict[str, object]:
-    """What the block macros (templates/guides/blocks.html) compute from answers."""
-    return {
-        "scale_comparison": scale_comparison,
-        "questionnaire_result": questionnaire_result,
-        "questionnaire_urgent": questionnaire_urgent,
-        "plan_sections": plan_sections,
-    }
+# What the block macros (templates/guides/blocks.html) compute from answers. As globals rather
+# than a context processor, blocks.html is imported without the page's context, so Jinja
+# evaluates it once instead of on every render.
+for _helper in (scale_comparison, questionnaire_result, questionnaire_urgent, plan_sections):
+    bp.add_app_template_global(_helper)
 
 
 @dataclass

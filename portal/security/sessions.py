@@ -25,7 +25,7 @@ from werkzeug.datastructures import CallbackDict
 
 from portal.extensions import db
 from portal.models.accounts import WebSession
-from portal.models.base import utcnow
+from portal.models.base import UTCDateTime, utcnow
 from portal.security.crypto import DecryptionFailed, open_with_key, seal_with_key
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         initial: dict[str, Any] | None = None,
         *,
         token: str | None = None,
-        last_seen_at: datetime | None = None,
+        last_seen_is_old: bool = False,
         user_id: uuid.UUID | None = None,
         ended_reason: str | None = None,
     ) -> None:
@@ -62,7 +62,8 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
 
         super().__init__(initial, on_update)
         self.token = token
-        self.last_seen_at = last_seen_at
+        # True when last_seen_at is due to be written again (LAST_SEEN_GRANULARITY).
+        self.last_seen_is_old = last_seen_is_old
         # The account this session belongs to, as stored on its row.
         self.user_id = user_id
         # "idle" or "expired" when the request brought the cookie of a session that timed out.
@@ -120,9 +121,15 @@ def purge_ended_sessions(db_session: Session, idle: timedelta, lifetime: timedel
     return result.rowcount or 0
 
 
-# Built once, plain columns rather than ORM objects: every request with a cookie runs this.
+# Built once: every request with a cookie runs this. The database compares the times, so none is
+# read back and parsed: whether the session is past its lifetime, unused for too long, and last
+# seen long enough ago to be written again.
 _SESSION_BY_ID = select(
-    WebSession.user_id, WebSession.data, WebSession.created_at, WebSession.last_seen_at
+    WebSession.user_id,
+    WebSession.data,
+    (WebSession.created_at < bindparam("expired_before", type_=UTCDateTime)).label("expired"),
+    (WebSession.last_seen_at < bindparam("idle_before", type_=UTCDateTime)).label("idle"),
+    (WebSession.last_seen_at < bindparam("seen_before", type_=UTCDateTime)).label("seen_long_ago"),
 ).where(WebSession.id == bindparam("session_id"))
 
 
@@ -147,16 +154,21 @@ class ServerSessionInterface(SessionInterface):
         if not TOKEN_PATTERN.match(token):
             return ServerSession()
         session_id = session_id_for(token)
-        row = db.session.execute(_SESSION_BY_ID, {"session_id": session_id}).one_or_none()
-        if row is None:
-            return ServerSession()
         idle, lifetime = self._lifetimes(app)
         now = utcnow()
-        ended_reason = None
-        if row.created_at < now - lifetime:
-            ended_reason = "expired"
-        elif row.last_seen_at < now - idle:
-            ended_reason = "idle"
+        times = {
+            "expired_before": now - lifetime,
+            "idle_before": now - idle,
+            "seen_before": now - LAST_SEEN_GRANULARITY,
+        }
+        row = (
+            db.session.connection()
+            .execute(_SESSION_BY_ID, {"session_id": session_id, **times})
+            .one_or_none()
+        )
+        if row is None:
+            return ServerSession()
+        ended_reason = "expired" if row.expired else "idle" if row.idle else None
         if ended_reason:
             db.session.execute(delete(WebSession).where(WebSession.id == session_id))
             db.session.commit()
@@ -167,7 +179,9 @@ class ServerSessionInterface(SessionInterface):
         except (DecryptionFailed, ValueError):
             log.warning("A session's data did not open; starting a new session.")
             return ServerSession()
-        return ServerSession(data, token=token, last_seen_at=row.last_seen_at, user_id=row.user_id)
+        return ServerSession(
+            data, token=token, user_id=row.user_id, last_seen_is_old=bool(row.seen_long_ago)
+        )
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)  # noqa: S101 (set by open_session above)
@@ -225,7 +239,7 @@ class ServerSessionInterface(SessionInterface):
                 "user_id": self._user_id(session),
                 "last_seen_at": now,
             }
-        elif session.last_seen_at is None or now - session.last_seen_at > LAST_SEEN_GRANULARITY:
+        elif session.last_seen_is_old:
             values = {"last_seen_at": now}
         else:
             return
