@@ -106,8 +106,10 @@ def _truncate_all(url: str, metadata_tables: list[str]) -> None:
 
 
 @pytest.fixture(scope="session")
-def worker_name(worker_id: str) -> str:
-    return f"support_space_test_{worker_id}"
+def worker_name(worker_id: str, testrun_uid: str) -> str:
+    """Database names for this worker of this run, so two runs at once never share (or drop)
+    each other's PostgreSQL databases."""
+    return f"support_space_test_{testrun_uid[:8]}_{worker_id}"
 
 
 @pytest.fixture(scope="session")
