@@ -51,7 +51,3 @@ class PasswordCheckForm(PortalForm):
 
 class DeleteAccountForm(PortalForm):
     current_password = current_password_field("Enter your password to delete your account")
-
-
-class ButtonForm(PortalForm):
-    """A form that is just a button (signing out other devices, confirming an email)."""

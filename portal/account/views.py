@@ -7,7 +7,6 @@ from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from portal.account.forms import (
-    ButtonForm,
     ChangePasswordForm,
     DeleteAccountForm,
     EmailForm,
@@ -26,6 +25,7 @@ from portal.auth.current import current_account
 from portal.auth.recovery import LinkInvalid, email_of, find_link_token, unused_code_count
 from portal.auth.views import CODES_TO_SHOW, clear_site_data
 from portal.extensions import db
+from portal.forms import ButtonForm
 from portal.journeys import kept_records
 from portal.models.accounts import TokenPurpose
 from portal.security.csrf import keeps_form_on_csrf_failure

@@ -17,6 +17,8 @@ from typing import Literal
 
 from markupsafe import Markup, escape
 
+from portal.dates import date_in_words, short_date
+
 # The drawing, in SVG user units. It is scaled to the width of the page, so on a phone one unit is
 # about one CSS pixel.
 VIEW_WIDTH = 320
@@ -42,23 +44,6 @@ MIN_LABEL_SPACING = 52
 DATA_COLOUR = "#1d5c63"
 GRID_COLOUR = "#858686"
 TEXT_COLOUR = "#484949"
-
-# Our own names, so dates read the same whatever locale the server runs in.
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 ID_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
@@ -96,16 +81,6 @@ def days_ending(today: date, days: int) -> list[date]:
     if days < 1:
         raise ValueError("A chart needs at least one day.")
     return [today - timedelta(days=days - 1 - offset) for offset in range(days)]
-
-
-def date_in_words(day: date) -> str:
-    """'Tuesday 3 March 2026'."""
-    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def short_date(day: date) -> str:
-    """'3 Mar', for the chart's x axis."""
-    return f"{day.day} {MONTHS[day.month - 1][:3]}"
 
 
 def _number(value: float) -> str:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from math import floor
-from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from portal.dates import LONDON, clock_time
+
 # A bed time before midday is in the early hours after the evening the night is named for.
 MIDDAY = time(12, 0)
 MAX_TIME_IN_BED = timedelta(hours=20)
@@ -221,15 +221,9 @@ def _skipped_time_problem(field: str, skipped: datetime) -> SleepTimesProblem:
     # London's clocks have only ever gone forward one hour at a time since 1971.
     return SleepTimesProblem(
         field,
-        f"There was no {_clock(skipped.time())} that night: "
-        f"the clocks went forward an hour at {_clock(jumped_at.time())}.",
+        f"There was no {clock_time(skipped.time())} that night: "
+        f"the clocks went forward an hour at {clock_time(jumped_at.time())}.",
     )
-
-
-def _clock(wall: time) -> str:
-    """A time as GOV.UK writes it: 1am, 1:30am. (Only ever a skipped time, so never midnight.)"""
-    minutes = f":{wall.minute:02d}" if wall.minute else ""
-    return f"{wall.hour % 12 or 12}{minutes}{'am' if wall.hour < 12 else 'pm'}"
 
 
 def _elapsed(start: datetime, end: datetime) -> timedelta:

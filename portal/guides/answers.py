@@ -6,7 +6,6 @@ Every query here names the owner: nobody's answers can be reached through someon
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
@@ -30,14 +29,11 @@ ANONYMOUS_WORK = "guide_work"  # session key: {slug: {"answers": {...}, "done": 
 
 
 def _seal(user_id: uuid.UUID, row_id: uuid.UUID, value: AnswerValue) -> bytes:
-    return cipher_for(user_id).seal(
-        json.dumps(value), kind=ANSWER_KIND, record_id=row_id, field="value"
-    )
+    return cipher_for(user_id).seal_json(value, kind=ANSWER_KIND, record_id=row_id, field="value")
 
 
 def _open(user_id: uuid.UUID, row_id: uuid.UUID, sealed: bytes) -> AnswerValue:
-    text = cipher_for(user_id).open(sealed, kind=ANSWER_KIND, record_id=row_id, field="value")
-    return json.loads(text)
+    return cipher_for(user_id).open_json(sealed, kind=ANSWER_KIND, record_id=row_id, field="value")
 
 
 # Built once: every step page a signed-in person opens runs this.
