@@ -2,12 +2,14 @@
 
 from portal.models.accounts import AccountToken, RecoveryCode, SignInSlowdown, User, WebSession
 from portal.models.base import Base
+from portal.models.diary import DiaryEntry, SleepNight
 from portal.models.guides import Guide, GuideAnswer, GuideProgress, GuideVersion
 from portal.models.keystore import KeystoreBase, WrappedDataKey
 
 __all__ = [
     "AccountToken",
     "Base",
+    "DiaryEntry",
     "Guide",
     "GuideAnswer",
     "GuideProgress",
@@ -15,6 +17,7 @@ __all__ = [
     "KeystoreBase",
     "RecoveryCode",
     "SignInSlowdown",
+    "SleepNight",
     "User",
     "WebSession",
     "WrappedDataKey",
