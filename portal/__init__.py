@@ -22,6 +22,9 @@ from portal.assets import asset_url, page_url
 from portal.auth.current import SESSION_USERNAME, SignedInPerson
 from portal.auth.services import PASSWORDS_EXTENSION
 from portal.auth.views import bp as auth_bp
+from portal.dates import TEMPLATE_FILTERS
+from portal.diary.sleep_views import bp as sleep_bp
+from portal.diary.views import bp as diary_bp
 from portal.errors import log_exception_without_message, register_error_pages
 from portal.extensions import csrf, db, keystore_db, limiter, login_manager
 from portal.guides.library import (
@@ -89,6 +92,7 @@ def create_app(config: BaseConfig | None = None) -> Flask:
 
     app.jinja_env.undefined = StrictUndefined
     app.jinja_env.globals.update(asset_url=asset_url, page_url=page_url, help_lines=HELP_LINES)
+    app.jinja_env.filters.update(TEMPLATE_FILTERS)
     app.context_processor(_layout_context)
 
     app.before_request(check_csrf)
@@ -105,6 +109,17 @@ def create_app(config: BaseConfig | None = None) -> Flask:
                 nav_endpoint="guides.library",
                 nav_label="Guides",
                 keeps="Your answers and progress in the guides.",
+            ),
+            Journey(
+                diary_bp,
+                nav_endpoint="diary.home",
+                nav_label="Diary",
+                keeps="Your diary: the date, mood, tags and notes of each entry.",
+            ),
+            Journey(
+                sleep_bp,
+                keeps="Your sleep diary: the times you gave for each night, how well you slept "
+                "and your notes.",
             ),
             Journey(account_bp),
         ),
