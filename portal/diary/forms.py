@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
 from portal.dates import today_in_london
@@ -54,7 +55,7 @@ class EntryForm(PortalForm):
     )
     mood = RadioField(
         "How are you feeling?",
-        choices=[(str(value), words) for value, words in MOOD_WORDS.items()],
+        choices=[SelectChoice(str(value), words) for value, words in MOOD_WORDS.items()],
         validators=[Required("Choose how you are feeling")],
     )
     tags = TagsField(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from portal.dates import today_in_london
 from portal.diary.forms import EARLIEST_DATE, VersionField
@@ -85,7 +86,7 @@ class NightForm(PortalForm):
     out_of_bed = _time_field("What time did you get out of bed?", "the time you got out of bed")
     quality = RadioField(
         "How well did you sleep?",
-        choices=[(str(value), words) for value, words in QUALITY_WORDS.items()],
+        choices=[SelectChoice(str(value), words) for value, words in QUALITY_WORDS.items()],
         validators=[Required("Choose how well you slept")],
     )
     notes = TextAreaField(

@@ -1,0 +1,299 @@
+"""The sleep diary through its pages: nights worked out as hand-worked examples say, across
+midnight and both clock changes; every mistake explained with the times kept; one night per date;
+a second tab that cannot overwrite unseen; and another person's nights not found."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+from werkzeug.test import TestResponse
+
+from portal.dates import date_in_words, today_in_london
+from tests.support.client import (
+    AccountHelper,
+    CheckingClient,
+    error_messages,
+    field_value,
+    page_text,
+)
+
+# Hand-worked: in bed 22:30 to 07:10 is 8 h 40 min (520 min). From trying to sleep at 23:00 to
+# waking at 06:45 is 465 min, less 20 to fall asleep and 30 awake: 415 min (6 h 55 min) asleep.
+# Efficiency 415 / 520 = 79.8%, shown as 80%.
+ORDINARY_NIGHT = {
+    "bed_time": "22:30",
+    "lights_out": "23:00",
+    "minutes_to_fall_asleep": "20",
+    "awakenings": "2",
+    "awake_minutes": "30",
+    "final_wake": "06:45",
+    "out_of_bed": "07:10",
+    "quality": "3",
+    "notes": "Music through the wall until midnight",
+}
+
+
+def night_form(night_of: date, **changes: str) -> dict[str, str]:
+    return {
+        "night_of-day": str(night_of.day),
+        "night_of-month": str(night_of.month),
+        "night_of-year": str(night_of.year),
+        **ORDINARY_NIGHT,
+        **changes,
+    }
+
+
+def soup_of(response: TestResponse) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def facts(response: TestResponse) -> dict[str, str]:
+    """The night page's summary list, as the person reads it."""
+    return {
+        row.dt.get_text(strip=True): " ".join(row.dd.get_text().split())
+        for row in soup_of(response).select(".summary-list__row")
+    }
+
+
+@pytest.fixture
+def signed_in(client: CheckingClient, accounts: AccountHelper) -> CheckingClient:
+    accounts.register(client)
+    return client
+
+
+def add_night(client: CheckingClient, night_of: date, **changes: str) -> str:
+    response = client.submit("/diary/sleep/new", night_form(night_of, **changes))
+    assert response.status_code == 302, error_messages(client.last_page) if client.last_page else ""
+    return response.headers["Location"]
+
+
+def test_last_night_is_offered_by_default(signed_in: CheckingClient) -> None:
+    page = signed_in.get("/diary/sleep/new")
+    yesterday = today_in_london() - timedelta(days=1)
+    assert field_value(page, "night_of-day") == str(yesterday.day)
+    assert field_value(page, "night_of-year") == str(yesterday.year)
+
+
+def test_a_night_is_worked_out_as_by_hand(signed_in: CheckingClient) -> None:
+    night_of = today_in_london() - timedelta(days=3)
+    address = add_night(signed_in, night_of)
+    shown = facts(signed_in.get(address))
+    assert shown["Time asleep"] == "6 hours 55 minutes"
+    assert shown["Time in bed"] == "8 hours 40 minutes"
+    assert shown["Sleep efficiency"] == "80%"
+    assert shown["How well you slept"] == "Fairly well"
+    assert shown["Got into bed"] == f"10:30pm, {date_in_words(night_of)}"
+    assert shown["Woke up for the last time"] == (
+        f"6:45am, {date_in_words(night_of + timedelta(days=1))}"
+    )
+    assert shown["Notes"] == "Music through the wall until midnight"
+
+
+@pytest.mark.parametrize(
+    ("night_of", "in_bed"),
+    [
+        (date(2026, 10, 24), "9 hours"),  # clocks went back at 2am: an hour longer
+        (date(2026, 3, 28), "7 hours"),  # clocks went forward at 1am: an hour shorter
+    ],
+)
+def test_nights_of_the_clock_changes_count_real_time(
+    signed_in: CheckingClient, night_of: date, in_bed: str
+) -> None:
+    address = add_night(
+        signed_in,
+        night_of,
+        bed_time="23:00",
+        lights_out="23:00",
+        minutes_to_fall_asleep="0",
+        awakenings="0",
+        awake_minutes="0",
+        final_wake="07:00",
+        out_of_bed="07:00",
+    )
+    shown = facts(signed_in.get(address))
+    assert shown["Time in bed"] == in_bed
+    assert shown["Time asleep"] == in_bed
+    assert shown["Sleep efficiency"] == "100%"
+
+
+def test_weeks_are_averaged_as_cbt_for_insomnia_does(signed_in: CheckingClient) -> None:
+    today = today_in_london()
+    monday = today - timedelta(days=today.weekday() + 7)  # last week's Monday
+    # Monday: 8 h in bed, 7 h asleep. Tuesday: 9 h in bed, 6 h asleep.
+    add_night(
+        signed_in,
+        monday,
+        bed_time="23:00",
+        lights_out="23:00",
+        minutes_to_fall_asleep="60",
+        awakenings="0",
+        awake_minutes="0",
+        final_wake="07:00",
+        out_of_bed="07:00",
+        quality="3",
+    )
+    add_night(
+        signed_in,
+        monday + timedelta(days=1),
+        bed_time="22:00",
+        lights_out="22:00",
+        minutes_to_fall_asleep="120",
+        awakenings="2",
+        awake_minutes="60",
+        final_wake="07:00",
+        out_of_bed="07:00",
+        quality="4",
+    )
+    page = signed_in.get("/diary/sleep")
+    row = soup_of(page).select_one("table tbody tr")
+    assert row is not None
+    cells = [cell.get_text(strip=True) for cell in row.find_all(["th", "td"])]
+    # 17 h in bed and 13 h asleep over two nights: 8 h 30 and 6 h 30 a night, 13/17 = 76%.
+    assert cells[1:] == ["2", "8 hours 30 minutes", "6 hours 30 minutes", "76%", "3.5"]
+    assert "2 nights, newest first" in page_text(page)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        (
+            {"final_wake": "07:00", "out_of_bed": "06:00"},
+            "out_of_bed",
+            "Check your times: that is more than 20 hours in bed.",
+        ),
+        (
+            {"minutes_to_fall_asleep": "600"},
+            "minutes_to_fall_asleep",
+            "The time it took you to fall asleep must not be longer than the time from lights "
+            "out to when you woke up.",
+        ),
+        (
+            {"awakenings": "0", "awake_minutes": "30"},
+            "awakenings",
+            "You said you were awake for some minutes in the night, so you woke at least once.",
+        ),
+        (
+            {"awake_minutes": "lots"},
+            "awake_minutes",
+            "Enter how many minutes you were awake in the night as a whole number, like 15",
+        ),
+        ({"bed_time": "late"}, "bed_time", "Enter the time you got into bed as a time, like 22:30"),
+        ({"lights_out": ""}, "lights_out", "Enter the time you tried to go to sleep"),
+        ({"quality": ""}, "quality", "Choose how well you slept"),
+        ({"notes": "z" * 2001}, "notes", "Your notes must be 2,000 characters or fewer"),
+    ],
+)
+def test_a_night_that_cannot_be_saved_says_why_and_keeps_every_time_typed(
+    signed_in: CheckingClient, changes: dict[str, str], field: str, message: str
+) -> None:
+    typed = night_form(today_in_london() - timedelta(days=2), **changes)
+    response = signed_in.submit("/diary/sleep/new", typed)
+    assert response.status_code == 200
+    assert error_messages(response) == [message]
+    summary_link = soup_of(response).select_one("[data-error-summary] a")
+    assert summary_link is not None
+    assert summary_link["href"] == f"#{field}"
+    for name, value in typed.items():
+        if name != "quality":
+            assert field_value(response, name) == value, name
+
+
+def test_a_night_not_yet_over_is_refused(signed_in: CheckingClient) -> None:
+    tonight = signed_in.submit("/diary/sleep/new", night_form(today_in_london()))
+    assert error_messages(tonight) == ["The time you got out of bed must not be in the future"]
+    tomorrow = signed_in.submit(
+        "/diary/sleep/new", night_form(today_in_london() + timedelta(days=1))
+    )
+    assert error_messages(tomorrow) == ["The night must have begun today or before"]
+
+
+def test_a_night_already_in_the_diary_is_not_saved_twice(signed_in: CheckingClient) -> None:
+    night_of = today_in_london() - timedelta(days=4)
+    first = add_night(signed_in, night_of)
+    again = signed_in.submit("/diary/sleep/new", night_form(night_of, notes="second go"))
+    assert error_messages(again) == [
+        f"You already have the night of {date_in_words(night_of)} in your sleep diary. "
+        "Change that night instead, or choose another date"
+    ]
+    assert soup_of(again).find("a", href=first) is not None
+    assert field_value(again, "notes") == "second go"
+
+
+def test_a_person_changes_and_deletes_a_night(signed_in: CheckingClient) -> None:
+    address = add_night(signed_in, today_in_london() - timedelta(days=5))
+    edit = signed_in.get(address + "/edit")
+    assert field_value(edit, "bed_time") == "22:30"
+    changed = signed_in.submit(
+        address + "/edit",
+        night_form(today_in_london() - timedelta(days=5), quality="5")
+        | {"version": field_value(edit, "version") or ""},
+    )
+    assert changed.status_code == 302
+    assert facts(signed_in.get(address))["How well you slept"] == "Very well"
+    signed_in.get(address + "/delete")
+    signed_in.post_with_token(address + "/delete")
+    assert signed_in.get(address).status_code == 404
+
+
+def test_saving_a_night_from_an_out_of_date_tab_shows_both_versions(
+    signed_in: CheckingClient,
+) -> None:
+    night_of = today_in_london() - timedelta(days=6)
+    address = add_night(signed_in, night_of)
+    first_tab = signed_in.get(address + "/edit")
+    second_tab = signed_in.get(address + "/edit")
+    token = signed_in.csrf_token(first_tab)
+
+    def save(tab: TestResponse, notes: str) -> TestResponse:
+        fields = night_form(night_of, notes=notes) | {
+            "version": field_value(tab, "version") or "",
+            "csrf_token": token,
+        }
+        return signed_in.post(address + "/edit", data=fields)
+
+    assert save(first_tab, "Saved from the first tab").status_code == 302
+    clash = save(second_tab, "Typed in the second tab")
+    assert error_messages(clash)[0].startswith("This night was changed in another tab")
+    conflict = soup_of(clash).select_one(".conflict")
+    assert conflict is not None
+    assert "Saved from the first tab" in conflict.get_text()
+    assert field_value(clash, "notes") == "Typed in the second tab"
+    assert facts(signed_in.get(address))["Notes"] == "Saved from the first tab"
+
+
+def test_another_person_asking_for_a_night_on_every_route_gets_404_and_none_of_it(
+    signed_in: CheckingClient, accounts: AccountHelper
+) -> None:
+    night_of = today_in_london() - timedelta(days=7)
+    address = add_night(signed_in, night_of, notes="Private note about the flat upstairs")
+    intruder = accounts.new_client()
+    accounts.register(intruder, "intruder")
+    intruder.get("/diary/sleep")
+    token = intruder.csrf_token()
+    for method, path in (
+        ("GET", address),
+        ("GET", address + "/edit"),
+        ("POST", address + "/edit"),
+        ("GET", address + "/delete"),
+        ("POST", address + "/delete"),
+    ):
+        data = night_form(night_of) | {"csrf_token": token, "version": "1"}
+        response = intruder.open(path, method=method, data=data if method == "POST" else None)
+        assert response.status_code == 404, (method, path)
+        assert "flat upstairs" not in response.get_data(as_text=True)
+    assert "flat upstairs" not in intruder.get("/diary/sleep").get_data(as_text=True)
+    # Their own diary can have the same night: nights are one per date per person.
+    add_night(intruder, night_of)
+    assert facts(signed_in.get(address))["Notes"] == "Private note about the flat upstairs"
+
+
+def test_nights_appear_on_the_sleep_charts(signed_in: CheckingClient) -> None:
+    night_of = today_in_london() - timedelta(days=1)
+    add_night(signed_in, night_of)
+    soup = soup_of(signed_in.get("/diary/charts?days=7"))
+    hours, efficiency = soup.select("figure.chart")[1:3]
+    assert [c.get_text() for c in hours.select("tbody td")] == ["6h 55m"]
+    assert [c.get_text() for c in efficiency.select("tbody td")] == ["80%"]
+    assert hours.select_one("tbody th").get_text() == date_in_words(night_of)

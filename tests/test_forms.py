@@ -1,0 +1,138 @@
+"""Shared form fields: dates in three boxes, clock times and whole numbers read what people type,
+keep it when it is wrong, and say what is wrong in plain words."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+import pytest
+from werkzeug.datastructures import MultiDict
+from wtforms import Form
+
+from portal.dates import today_in_london
+from portal.forms import (
+    DateInputField,
+    NotBefore,
+    NotInTheFuture,
+    Required,
+    TimeOfDayField,
+    WholeNumberField,
+    parse_clock_time,
+)
+
+
+class WhenForm(Form):
+    when = DateInputField(
+        "When",
+        subject="The date",
+        validators=[
+            Required("Enter the date"),
+            NotInTheFuture("The date must be today or in the past"),
+            NotBefore(date(1900, 1, 1), "The date must be after 1 January 1900"),
+        ],
+    )
+
+
+def date_form(day: str, month: str, year: str) -> WhenForm:
+    return WhenForm(MultiDict({"when-day": day, "when-month": month, "when-year": year}))
+
+
+def test_three_boxes_make_a_date() -> None:
+    form = date_form("3", "11", "2025")
+    assert form.validate()
+    assert form.when.data == date(2025, 11, 3)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message", "highlighted"),
+    [
+        (("", "", ""), "Enter the date", set()),
+        (("3", "", "2025"), "The date must include a month", {"month"}),
+        (("", "", "2025"), "The date must include a day and month", {"day", "month"}),
+        (("3", "Nov", "2025"), "The date must be a real date, in numbers", {"month"}),
+        (("3", "11", "25"), "Year must include 4 numbers", {"year"}),
+        (("31", "2", "2025"), "The date must be a real date", {"day", "month", "year"}),
+        (("1", "1", "1025"), "The date must be after 1 January 1900", {"year"}),
+        (("-1", "1", "2025"), "The date must be a real date, in numbers", {"day"}),
+    ],
+)
+def test_a_date_that_is_not_right_says_why_and_keeps_what_was_typed(
+    typed: tuple[str, str, str], message: str, highlighted: set[str]
+) -> None:
+    form = date_form(*typed)
+    assert not form.validate()
+    assert form.when.errors == [message]
+    assert form.when.parts_in_error == highlighted
+    assert tuple(form.when.typed.values()) == typed
+
+
+def test_a_date_in_the_future_is_refused() -> None:
+    tomorrow = today_in_london() + timedelta(days=1)
+    form = date_form(str(tomorrow.day), str(tomorrow.month), str(tomorrow.year))
+    assert not form.validate()
+    assert form.when.errors == ["The date must be today or in the past"]
+
+
+def test_the_error_summary_links_to_the_first_box_at_fault() -> None:
+    form = date_form("3", "", "")
+    form.validate()
+    assert form.when.error_target_id == "when-month"
+    assert date_form("31", "2", "2025").when.error_target_id == "when"  # the day box
+
+
+def test_a_saved_date_fills_the_boxes() -> None:
+    form = WhenForm(data={"when": date(2024, 2, 29)})
+    assert form.when.typed == {"day": "29", "month": "2", "year": "2024"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("22:30", time(22, 30)),
+        ("06:45", time(6, 45)),
+        ("6:45", time(6, 45)),
+        ("2230", time(22, 30)),
+        ("22.30", time(22, 30)),
+        ("10:30pm", time(22, 30)),
+        ("10.30 p.m.", time(22, 30)),
+        ("10pm", time(22, 0)),
+        ("12am", time(0, 0)),
+        ("12pm", time(12, 0)),
+        ("00:00", time(0, 0)),
+        ("10", None),  # morning or night? ask again
+        ("24:00", None),
+        ("22:60", None),
+        ("13pm", None),
+        ("half ten", None),
+        ("", None),
+    ],
+)
+def test_clock_times_are_read_as_people_type_them(typed: str, expected: time | None) -> None:
+    assert parse_clock_time(typed) == expected
+
+
+class NightForm(Form):
+    bed = TimeOfDayField("Bed", invalid_message="Enter the time you went to bed, like 22:30")
+    minutes = WholeNumberField("Minutes", invalid_message="Enter the minutes as a whole number")
+
+
+def test_a_time_that_is_not_one_is_shown_again_with_a_message() -> None:
+    form = NightForm(MultiDict({"bed": "late", "minutes": "20"}))
+    assert not form.validate()
+    assert form.bed.errors == ["Enter the time you went to bed, like 22:30"]
+    assert form.bed._value() == "late"
+    assert form.minutes.data == 20
+
+
+def test_a_time_that_is_one_is_shown_on_the_24_hour_clock() -> None:
+    form = NightForm(MultiDict({"bed": "10:05pm", "minutes": "0"}))
+    assert form.validate()
+    assert form.bed._value() == "22:05"
+
+
+@pytest.mark.parametrize("typed", ["-5", "ten", "1.5", "1234567"])
+def test_a_whole_number_must_be_digits(typed: str) -> None:
+    form = NightForm(MultiDict({"bed": "22:00", "minutes": typed}))
+    assert not form.validate()
+    assert form.minutes.errors == ["Enter the minutes as a whole number"]
+    assert form.minutes._value() == typed
