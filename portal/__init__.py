@@ -23,10 +23,12 @@ from portal.auth.current import SESSION_USERNAME, SignedInPerson
 from portal.auth.services import PASSWORDS_EXTENSION
 from portal.auth.views import bp as auth_bp
 from portal.dates import TEMPLATE_FILTERS
+from portal.diary.export import diary_section, sleep_section
 from portal.diary.sleep_views import bp as sleep_bp
 from portal.diary.views import bp as diary_bp
 from portal.errors import log_exception_without_message, register_error_pages
 from portal.extensions import csrf, db, keystore_db, limiter, login_manager
+from portal.guides.export import guides_section
 from portal.guides.library import (
     GUIDES_FOLDER,
     QUESTIONNAIRES_EXTENSION,
@@ -109,17 +111,20 @@ def create_app(config: BaseConfig | None = None) -> Flask:
                 nav_endpoint="guides.library",
                 nav_label="Guides",
                 keeps="Your answers and progress in the guides.",
+                export=guides_section,
             ),
             Journey(
                 diary_bp,
                 nav_endpoint="diary.home",
                 nav_label="Diary",
                 keeps="Your diary: the date, mood, tags and notes of each entry.",
+                export=diary_section,
             ),
             Journey(
                 sleep_bp,
                 keeps="Your sleep diary: the times you gave for each night, how well you slept "
                 "and your notes.",
+                export=sleep_section,
             ),
             Journey(account_bp),
         ),

@@ -99,6 +99,11 @@ def clock(moment: time | datetime) -> str:
     return clock_time(_in_london(moment) if isinstance(moment, datetime) else moment)
 
 
+def moment_in_words(moment: datetime) -> str:
+    """'10:30pm, Tuesday 3 March 2026', in London."""
+    return f"{clock(moment)}, {long_date(moment)}"
+
+
 def week_day_and_date(day: date) -> str:
     """'Mon 2 Mar'."""
     return f"{WEEKDAYS[day.weekday()][:3]} {short_date(day)}"

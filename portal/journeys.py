@@ -1,12 +1,40 @@
-"""What a user journey brings to the app, so a new one plugs in with one line in create_app()."""
+"""What a user journey brings to the app, so a new one plugs in with one line in create_app():
+its blueprint, its place in the navigation, what it keeps, and its part of a person's download."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Blueprint, Flask, current_app
+from sqlalchemy.orm import Session
 
 JOURNEYS_EXTENSION = "portal.journeys"
+
+
+@dataclass(frozen=True)
+class ExportItem:
+    """One thing in the readable copy of a download: a diary entry, a night, a guide."""
+
+    heading: str
+    # (label, value) pairs; a value may run over several lines, which the copy keeps.
+    rows: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class ExportSection:
+    """A journey's part of a person's download (portal.account.export)."""
+
+    key: str  # the section's name in the JSON file
+    title: str  # its heading in the readable copy
+    data: list[Any] | dict[str, Any]  # JSON-ready: strings, numbers, lists, dicts, None
+    items: tuple[ExportItem, ...]
+
+
+# Everything one person has in a journey, opened for them: (database session, owner's id).
+Exporter = Callable[[Session, uuid.UUID], ExportSection]
 
 
 @dataclass(frozen=True)
@@ -18,6 +46,8 @@ class Journey:
     nav_label: str | None = None
     # One line for the account page's "What we keep about you".
     keeps: str | None = None
+    # Its part of "Download your data"; every journey that keeps something should have one.
+    export: Exporter | None = None
 
 
 def register_journeys(app: Flask, journeys: tuple[Journey, ...]) -> None:
@@ -41,3 +71,13 @@ def nav_links() -> list[tuple[str, str]]:
 
 def kept_records() -> list[str]:
     return [j.keeps for j in registered_journeys() if j.keeps]
+
+
+def exported_records() -> list[str]:
+    """The "what we keep" line of each journey whose records are in the download."""
+    return [j.keeps for j in registered_journeys() if j.keeps and j.export]
+
+
+def export_sections(db_session: Session, owner_id: uuid.UUID) -> list[ExportSection]:
+    """Every journey's part of the person's download, in registration order."""
+    return [j.export(db_session, owner_id) for j in registered_journeys() if j.export]

@@ -1,11 +1,15 @@
-"""The account pages: what we keep, password, email, recovery codes, devices, deletion."""
+"""The account pages: what we keep, password, email, recovery codes, devices, downloading
+everything, deletion."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import io
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
+from portal.account.export import build_download
 from portal.account.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -24,15 +28,17 @@ from portal.account.services import (
 from portal.auth.current import current_account
 from portal.auth.recovery import LinkInvalid, email_of, find_link_token, unused_code_count
 from portal.auth.views import CODES_TO_SHOW, clear_site_data
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.forms import ButtonForm
-from portal.journeys import kept_records
+from portal.journeys import exported_records, kept_records
 from portal.models.accounts import TokenPurpose
 from portal.security.csrf import keeps_form_on_csrf_failure
 from portal.security.sessions import count_other_sessions, current_session, end_sessions_of
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
+# Making a download opens every record the person has; nobody needs more than a few an hour.
+DOWNLOAD_LIMIT = "10 per hour"
 WRONG_PASSWORD_MESSAGE = "That is not your current password. Check it and try again."  # noqa: S105 (a message)
 
 
@@ -158,6 +164,28 @@ def sign_out_other_devices() -> BaseResponse:
         else "You were not signed in on any other device."
     )
     return redirect(url_for("account.overview"))
+
+
+@bp.route("/download", methods=["GET", "POST"])
+@login_required
+@limiter.limit(DOWNLOAD_LIMIT, methods=["POST"])
+@keeps_form_on_csrf_failure
+def download() -> str | BaseResponse:
+    """What the download holds, a warning about the device, and a button that sends it.
+
+    A form button, not a link, so only the person's own click makes a file: never a browser's
+    prefetch, or another site (CSRF). Not a state change, so the file is the response itself.
+    """
+    form = ButtonForm()
+    if form.validate_on_submit():
+        made = build_download(db.session, current_account())
+        return send_file(
+            io.BytesIO(made.content),
+            mimetype="application/zip",
+            as_attachment=True,
+            download_name=made.filename,
+        )
+    return render_template("account/download.html", form=form, records=exported_records())
 
 
 @bp.route("/delete", methods=["GET", "POST"])

@@ -1,0 +1,228 @@
+"""The guides' part of a person's download: how far they got in each guide they started, and
+every answer they saved, with the question it answered, so the copy reads on its own."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from portal.dates import moment_in_words
+from portal.guides.answers import SavedAnswer, all_answers
+from portal.guides.blocks import (
+    Block,
+    ChecklistBlock,
+    QuestionnaireBlock,
+    ReflectionBlock,
+    ScaleBlock,
+)
+from portal.guides.format import ParsedGuide
+from portal.guides.library import parsed_version, questionnaires
+from portal.guides.plan import scale_comparison
+from portal.guides.questionnaires import Questionnaires
+from portal.journeys import ExportItem, ExportSection
+from portal.models.guides import AnswerValue, Guide, GuideProgress, GuideVersion
+
+GONE_FROM_GUIDE = "An exercise that is no longer in this guide"
+
+
+@dataclass(frozen=True)
+class GuideWorkedOn:
+    """A guide the person has progress or answers in, as the database has it."""
+
+    guide_id: uuid.UUID
+    slug: str
+    version_id: uuid.UUID | None  # None if the guide is no longer published
+    title: str | None
+    completed_steps: list[str] | None
+    started_at: datetime | None
+    updated_at: datetime | None
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AnswerInWords:
+    block_id: str
+    step: str | None  # None when the exercise is no longer in the guide
+    question: str | None
+    lines: tuple[str, ...]
+    saved: SavedAnswer
+
+
+def guides_section(db_session: Session, owner_id: uuid.UUID) -> ExportSection:
+    """Every guide the person has started or answered, with their progress and answers, in two
+    queries whatever their number (plus one per guide version this process has not yet read)."""
+    answers = _answers_by_guide(db_session, owner_id)
+    worked_on = _guides_worked_on(db_session, owner_id, list(answers))
+    definitions = questionnaires()
+    data: list[dict[str, Any]] = []
+    items: list[ExportItem] = []
+    for guide in worked_on:
+        parsed = parsed_version(db_session, guide.version_id) if guide.version_id else None
+        in_words = _answers_in_words(parsed, answers.get(guide.guide_id, {}), definitions)
+        data.append(_guide_data(guide, parsed, in_words))
+        items.append(_guide_item(guide, parsed, in_words))
+    return ExportSection(key="guides", title="Your guides", data=data, items=tuple(items))
+
+
+def _answers_by_guide(
+    db_session: Session, owner_id: uuid.UUID
+) -> dict[uuid.UUID, dict[str, SavedAnswer]]:
+    """All the person's answers, by guide and exercise, in one query."""
+    answers: dict[uuid.UUID, dict[str, SavedAnswer]] = defaultdict(dict)
+    for answer in all_answers(db_session, owner_id):
+        answers[answer.guide_id][answer.block_id] = answer
+    return dict(answers)
+
+
+def _guides_worked_on(
+    db_session: Session, owner_id: uuid.UUID, answered: list[uuid.UUID]
+) -> list[GuideWorkedOn]:
+    rows = db_session.execute(
+        select(
+            Guide.id,
+            Guide.slug,
+            Guide.published_version_id,
+            GuideVersion.title,
+            GuideProgress.completed_steps,
+            GuideProgress.started_at,
+            GuideProgress.updated_at,
+            GuideProgress.completed_at,
+        )
+        .select_from(Guide)
+        .outerjoin(GuideVersion, GuideVersion.id == Guide.published_version_id)
+        .outerjoin(
+            GuideProgress,
+            and_(GuideProgress.guide_id == Guide.id, GuideProgress.user_id == owner_id),
+        )
+        .where(or_(GuideProgress.id.is_not(None), Guide.id.in_(answered)))
+    ).all()
+    guides = [GuideWorkedOn(*row) for row in rows]
+    return sorted(guides, key=lambda g: ((g.title or g.slug).casefold(), g.slug))
+
+
+def _plain(text: Markup) -> str:
+    """A guide's own words (rendered Markdown) as plain text."""
+    return text.striptags()
+
+
+def _answers_in_words(
+    parsed: ParsedGuide | None, saved: dict[str, SavedAnswer], definitions: Questionnaires
+) -> list[AnswerInWords]:
+    """The answers in the guide's order, then any to exercises the guide no longer has."""
+    values = {block_id: answer.value for block_id, answer in saved.items()}
+    described: list[AnswerInWords] = []
+    if parsed is not None:
+        for step, block in parsed.answerable_blocks():
+            answer = saved.get(block.id or "")
+            if answer is not None:
+                question, lines = _block_in_words(block, answer.value, values, definitions)
+                described.append(AnswerInWords(block.id or "", step.title, question, lines, answer))
+    shown = {answer.block_id for answer in described}
+    for block_id in sorted(set(saved) - shown):
+        answer = saved[block_id]
+        described.append(AnswerInWords(block_id, None, None, _summary(answer.value), answer))
+    return described
+
+
+def _block_in_words(
+    block: Block,
+    answer: AnswerValue,
+    answers: dict[str, AnswerValue],
+    definitions: Questionnaires,
+) -> tuple[str | None, tuple[str, ...]]:
+    """(the question, the answer as lines of words)."""
+    if isinstance(block, ReflectionBlock):
+        return _plain(block.prompt), (answer.get("text", ""),)
+    if isinstance(block, ChecklistBlock):
+        ticked = tuple(
+            _plain(label) if (label := block.label_of(item)) else item
+            for item in answer.get("ticked", [])
+        )
+        return _plain(block.prompt), ticked or ("Nothing ticked",)
+    if isinstance(block, ScaleBlock):
+        lines = [f"{int(answer['value'])} out of 10 (0 is {block.low}, 10 is {block.high})"]
+        comparison = scale_comparison(block, answers)
+        if comparison is not None:
+            lines.append(comparison.in_words)
+        return _plain(block.prompt), tuple(lines)
+    if isinstance(block, QuestionnaireBlock) and block.definition_id in definitions:
+        definition = definitions[block.definition_id]
+        chosen = answer.get("chosen", [])
+        result = definition.result(chosen)
+        lines = [
+            f"Score {result.total} out of {result.maximum}: {result.band.label}"
+            if result
+            else "Not finished yet."
+        ]
+        for item, choice in zip(definition.items, chosen, strict=False):
+            if choice is not None and 0 <= choice < len(definition.options):
+                lines.append(f"{item}: {definition.options[choice].label}")
+        return definition.title, tuple(lines)
+    return None, _summary(answer)
+
+
+def _summary(answer: AnswerValue) -> tuple[str, ...]:
+    """An answer in words without its exercise (one the guide no longer has)."""
+    if "text" in answer:
+        return (answer["text"],)
+    if "value" in answer:
+        return (f"{answer['value']} out of 10",)
+    if "ticked" in answer:
+        return tuple(answer["ticked"]) or ("Nothing ticked",)
+    return ("Answers to a self-check",)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _guide_data(
+    guide: GuideWorkedOn, parsed: ParsedGuide | None, answers: list[AnswerInWords]
+) -> dict[str, Any]:
+    return {
+        "guide": guide.slug,
+        "title": guide.title or guide.slug,
+        "steps_in_guide": len(parsed.steps) if parsed else None,
+        "steps_finished": list(guide.completed_steps or []),
+        "started_at": _iso(guide.started_at),
+        "last_worked_on_at": _iso(guide.updated_at),
+        "finished_at": _iso(guide.completed_at),
+        "answers": [
+            {
+                "exercise": answer.block_id,
+                "step": answer.step,
+                "question": answer.question,
+                "answer": answer.saved.value,
+                "in_words": list(answer.lines),
+                "saved_at": answer.saved.saved_at.isoformat(),
+            }
+            for answer in answers
+        ],
+    }
+
+
+def _guide_item(
+    guide: GuideWorkedOn, parsed: ParsedGuide | None, answers: list[AnswerInWords]
+) -> ExportItem:
+    done = guide.completed_steps or []
+    rows: list[tuple[str, str]] = []
+    if parsed is not None:
+        titles = [step.title for step in parsed.steps if step.id in done]
+        rows.append(("Progress", f"{len(titles)} of {len(parsed.steps)} steps finished"))
+        if titles:
+            rows.append(("Steps finished", "\n".join(titles)))
+    if guide.started_at:
+        rows.append(("Started", moment_in_words(guide.started_at)))
+    if guide.completed_at:
+        rows.append(("Finished", moment_in_words(guide.completed_at)))
+    for answer in answers:
+        label = answer.question or f"{GONE_FROM_GUIDE} ({answer.block_id})"
+        rows.append((label, "\n".join(answer.lines)))
+    return ExportItem(heading=guide.title or guide.slug, rows=tuple(rows))
