@@ -18,31 +18,7 @@ from tests.support.client import (
     field_value,
     page_text,
 )
-
-# Hand-worked: in bed 22:30 to 07:10 is 8 h 40 min (520 min). From trying to sleep at 23:00 to
-# waking at 06:45 is 465 min, less 20 to fall asleep and 30 awake: 415 min (6 h 55 min) asleep.
-# Efficiency 415 / 520 = 79.8%, shown as 80%.
-ORDINARY_NIGHT = {
-    "bed_time": "22:30",
-    "lights_out": "23:00",
-    "minutes_to_fall_asleep": "20",
-    "awakenings": "2",
-    "awake_minutes": "30",
-    "final_wake": "06:45",
-    "out_of_bed": "07:10",
-    "quality": "3",
-    "notes": "Music through the wall until midnight",
-}
-
-
-def night_form(night_of: date, **changes: str) -> dict[str, str]:
-    return {
-        "night_of-day": str(night_of.day),
-        "night_of-month": str(night_of.month),
-        "night_of-year": str(night_of.year),
-        **ORDINARY_NIGHT,
-        **changes,
-    }
+from tests.support.diary import night_form
 
 
 def soup_of(response: TestResponse) -> BeautifulSoup:

@@ -21,6 +21,7 @@ from portal.records import PAYLOAD_FIELD
 from portal.security.crypto import DataKeyMissing, DecryptionFailed, open_with_key
 from portal.security.data_keys import cipher_for, keyring
 from tests.conftest import DatabaseUrls
+from tests.support import diary as diary_forms
 from tests.support.client import (
     AccountHelper,
     CheckingClient,
@@ -38,14 +39,7 @@ def soup_of(response: TestResponse) -> BeautifulSoup:
 
 
 def entry_form(day: date, mood: int = 2, notes: str = SECRET, tags: str = "") -> dict[str, str]:
-    return {
-        "entry_date-day": str(day.day),
-        "entry_date-month": str(day.month),
-        "entry_date-year": str(day.year),
-        "mood": str(mood),
-        "tags": tags,
-        "notes": notes,
-    }
+    return diary_forms.entry_form(day, mood=mood, notes=notes, tags=tags)
 
 
 def write_entry(client: CheckingClient, day: date | None = None, **fields: object) -> str:
