@@ -101,6 +101,8 @@ def browser_page(
     """A fresh browser profile (no cookies) with one page, phone-sized."""
     context: BrowserContext = browser.new_context(
         java_script_enabled=javascript,
+        # As the people the site is for see it: British English (24-hour time boxes, for one).
+        locale="en-GB",
         viewport={"width": 375, "height": 740},
         base_url=base_url,
     )
