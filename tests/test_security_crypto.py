@@ -150,6 +150,21 @@ def test_a_destroyed_key_leaves_nothing_to_open(app: Flask) -> None:
     assert b"private" not in sealed
 
 
+def test_the_opener_for_many_records_opens_exactly_what_open_bytes_would() -> None:
+    key = new_data_key()
+    cipher = FieldCipher(OWNER, key)
+    sealed = cipher.seal_bytes(b"payload", kind="diary_entry", record_id=RECORD, field="payload")
+    open_entry = cipher.opener(kind="diary_entry", field="payload")
+    assert open_entry(RECORD, sealed) == b"payload"
+    with pytest.raises(DecryptionFailed):
+        open_entry(OTHER_RECORD, sealed)
+    with pytest.raises(DecryptionFailed):
+        cipher.opener(kind="sleep_night", field="payload")(RECORD, sealed)
+    with pytest.raises(DecryptionFailed):
+        # The same key under another owner still refuses: the owner is bound in too.
+        FieldCipher(STRANGER, key).opener(kind="diary_entry", field="payload")(RECORD, sealed)
+
+
 def test_an_unwrapped_key_is_kept_only_for_a_while() -> None:
     cache = DataKeyCache(seconds=0)
     cache.put(FieldCipher(OWNER, new_data_key()))

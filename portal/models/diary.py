@@ -39,7 +39,10 @@ class DiaryEntry(SealedRecord, Base):
     """One diary entry (kind "diary_entry"): mood 1 to 5, tags and notes, sealed."""
 
     __tablename__ = "diary_entries"
-    __table_args__ = (Index("ix_diary_entries_user_id_entry_date", "user_id", "entry_date"),)
+    # A person's entries in the order lists show them (newest first), so a page needs no sort.
+    __table_args__ = (
+        Index("ix_diary_entries_newest_first", "user_id", "entry_date", "created_at", "id"),
+    )
 
     entry_date: Mapped[date] = mapped_column(Date)
 
