@@ -1,7 +1,9 @@
 """`make bench`: run every benchmark and write the figures to docs/performance.md.
 
-python -m bench            # everything
-python -m bench sign_in    # one section by name
+python -m bench                  # everything
+python -m bench sign_in          # one section by name
+python -m bench diary            # every section whose name starts diary_
+python -m bench --quick diary    # short loads, to try a benchmark out; writes nothing
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.harness import bench_databases, postgres_available
-from bench.sections import SECTIONS, Report
+from bench.harness import LOAD, bench_databases, postgres_available
+from bench.report import Report
+from bench.sections import SECTIONS
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+QUICK_LOAD_SECONDS = 2
+QUICK_WARM_SECONDS = 1
 
 
 def machine_summary() -> str:
@@ -40,11 +45,25 @@ def machine_summary() -> str:
     return f"{model}, {cores} cores, Python {platform.python_version()}"
 
 
-def main(names: list[str]) -> int:
+def is_chosen(section_name: str, names: list[str]) -> bool:
+    """Every section when none is named; else those named, or named by their first word."""
+    return not names or any(
+        name == section_name or section_name.startswith(name + "_") for name in names
+    )
+
+
+def main(arguments: list[str]) -> int:
     if shutil.which("wrk") is None:
         print("make bench needs wrk: apt install wrk", file=sys.stderr)
         return 1
-    chosen = [s for s in SECTIONS if not names or s.name in names]
+    quick = "--quick" in arguments
+    names = [a for a in arguments if a != "--quick"]
+    if quick:
+        LOAD.load, LOAD.warm = QUICK_LOAD_SECONDS, QUICK_WARM_SECONDS
+    chosen = [s for s in SECTIONS if is_chosen(s.name, names)]
+    if not chosen:
+        print(f"No section is called {' or '.join(names)}", file=sys.stderr)
+        return 1
     reports: list[Report] = []
     backends = ["SQLite", "PostgreSQL"] if postgres_available() else ["SQLite"]
     with ExitStack() as stack:
@@ -71,6 +90,9 @@ def main(names: list[str]) -> int:
         "",
     ]
     OUTPUT.parent.mkdir(exist_ok=True)
+    if quick:
+        print(f"A quick run; {OUTPUT} was left as it was.")
+        return 0
     if names and OUTPUT.exists():
         print(f"Only some sections ran; {OUTPUT} was left as it was.")
         return 0

@@ -18,7 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from subprocess import Popen
 
+from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -27,13 +29,25 @@ from portal import create_app, migrate
 from portal.extensions import db, keystore_db
 from portal.guides.library import sync_folder
 from portal.security.crypto import new_data_keys_entry
-from tests.support.servers import HttpVisitor, gunicorn_server
+from tests.support.servers import HttpVisitor, gunicorn_process, gunicorn_server
 
 POSTGRES_URL = os.environ.get(
     "PORTAL_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 PASSWORD = "purple tractor window"
+
+
+@dataclass
+class LoadTimes:
+    """Seconds of wrk per measured route, and per warm-up before it. `python -m bench --quick`
+    shortens both, for trying a benchmark out; only a full run writes docs/performance.md."""
+
+    load: int = 10
+    warm: int = 2
+
+
+LOAD = LoadTimes()
 
 
 @dataclass(frozen=True)
@@ -129,6 +143,58 @@ def gunicorn(databases: BenchDatabases, workers: int = 1, **extra: str) -> Itera
         yield base_url
 
 
+@contextmanager
+def gunicorn_worker(settings: dict[str, str]) -> Iterator[tuple[str, int]]:
+    """One gunicorn worker with these settings; yields its base URL and the worker's pid."""
+    with gunicorn_process(settings) as (base_url, master):
+        yield base_url, only_worker(master)
+
+
+def same_keys_app(settings: dict[str, str]) -> Flask:
+    """The portal in this process, on a server's databases and with its data keys, so what it
+    seals the server opens (for seeding records faster than through the pages)."""
+    return create_app(TestingConfig(settings))
+
+
+def only_worker(master: Popen[bytes], seconds: float = 10) -> int:
+    """The process id of a one-worker gunicorn's worker: the master's only child."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        children = [
+            int(status.parent.name)
+            for status in Path("/proc").glob("[0-9]*/status")
+            if _status_field(status, "PPid") == str(master.pid)
+        ]
+        if len(children) == 1:
+            return children[0]
+        time.sleep(0.1)
+    raise RuntimeError(f"gunicorn {master.pid} has no single worker")
+
+
+def reset_peak_resident(pid: int) -> None:
+    """Start the process's VmHWM again from its current resident memory (Linux's clear_refs 5),
+    so a peak read later belongs to what it did since, not to its start-up."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def peak_resident_mib(pid: int) -> float:
+    """The most resident memory the process has used since it started, or since
+    reset_peak_resident (VmHWM), in MiB."""
+    value = _status_field(Path(f"/proc/{pid}/status"), "VmHWM")
+    if value is None:
+        raise RuntimeError(f"no VmHWM for process {pid}")
+    return int(value.split()[0]) / 1024  # reported in kB
+
+
+def _status_field(status: Path, name: str) -> str | None:
+    try:
+        lines = status.read_text().splitlines()
+    except OSError:  # the process ended while we looked
+        return None
+    prefix = name + ":"
+    return next((line[len(prefix) :].strip() for line in lines if line.startswith(prefix)), None)
+
+
 def form_token(visitor: HttpVisitor, url: str) -> str:
     status, page = visitor.request(url)
     match = CSRF_INPUT.search(page)
@@ -177,6 +243,12 @@ class LoadResult:
     p50_ms: float
     p99_ms: float
     non_2xx: int
+    socket_errors: int = 0  # connections refused, reset or timed out (wrk's 2 s)
+
+    @property
+    def errors(self) -> int:
+        """Requests that failed either way (a redirect is not one: check the status first)."""
+        return self.non_2xx + self.socket_errors
 
 
 def _milliseconds(value: str) -> float:
@@ -196,9 +268,11 @@ def _figure(pattern: str, output: str) -> str:
 
 
 def wrk(
-    url: str, *, cookie: str | None = None, connections: int = 16, seconds: int = 10
+    url: str, *, cookie: str | None = None, connections: int = 16, seconds: int | None = None
 ) -> LoadResult:
-    """Load `url` with wrk (one thread, `connections` at once) and read its figures."""
+    """Load `url` with wrk (one thread, `connections` at once) for `seconds` (LOAD.load unless
+    given) and read its figures."""
+    seconds = LOAD.load if seconds is None else seconds
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     if cookie:
         command[1:1] = ["-H", f"Cookie: session={cookie}"]
@@ -207,7 +281,16 @@ def wrk(
     p50 = _milliseconds(_figure(r"(?m)^\s+50%\s+(\S+)", output))
     p99 = _milliseconds(_figure(r"(?m)^\s+99%\s+(\S+)", output))
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    return LoadResult(rate, p50, p99, int(errors.group(1)) if errors else 0)
+    sockets = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    return LoadResult(
+        rate,
+        p50,
+        p99,
+        int(errors.group(1)) if errors else 0,
+        sum(int(n) for n in sockets.groups()) if sockets else 0,
+    )
 
 
 def save_step(visitor: HttpVisitor, base_url: str, path: str, answers: dict[str, str]) -> None:

@@ -4,13 +4,13 @@ PostgreSQL when it is reachable) and returns a Report of figures and the targets
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 
+from bench.diary import diary_pages, diary_queries
 from bench.harness import (
+    LOAD,
     BenchDatabases,
-    LoadResult,
     gunicorn,
     page_weight,
     reference_server,
@@ -21,6 +21,7 @@ from bench.harness import (
     wrk,
 )
 from bench.inprocess import guide_step_queries
+from bench.report import Report, Section, load_row
 from tests.support.servers import HttpVisitor
 
 SIGN_INS = 20
@@ -31,37 +32,6 @@ P99_RATIO_TARGET = 3.0
 WORKER_SCALING_TARGET = 1.45
 PAGE_BYTES_TARGET = 50 * 1024
 QUERY_TARGET = 5
-LOAD_SECONDS = 10
-
-
-@dataclass
-class Report:
-    title: str
-    lines: list[str] = field(default_factory=list)
-    checks: list[tuple[str, bool]] = field(default_factory=list)
-
-    def check(self, description: str, passed: bool) -> None:
-        self.checks.append((description, passed))
-
-    @property
-    def passed(self) -> bool:
-        return all(ok for _, ok in self.checks)
-
-    @property
-    def markdown(self) -> str:
-        parts = [f"## {self.title}", "", *self.lines, ""]
-        if self.checks:
-            parts += ["| target | met |", "| --- | --- |"]
-            parts += [f"| {text} | {'yes' if ok else '**no**'} |" for text, ok in self.checks]
-            parts.append("")
-        return "\n".join(parts)
-
-
-@dataclass(frozen=True)
-class Section:
-    name: str
-    title: str
-    run: Callable[[Sequence[BenchDatabases]], Report]
 
 
 def production_like(databases: Sequence[BenchDatabases]) -> BenchDatabases:
@@ -109,20 +79,12 @@ def _signed_in_with_answers(base_url: str) -> str:
     return session_cookie(visitor)
 
 
-def load_row(name: str, result: LoadResult, baseline: LoadResult) -> str:
-    ratio = result.requests_per_second / baseline.requests_per_second
-    return (
-        f"| {name} | {result.requests_per_second:.0f} | {ratio:.2f}× | {result.p50_ms:.1f} ms "
-        f"| {result.p99_ms:.1f} ms | {result.non_2xx} |"
-    )
-
-
 def guide_step(databases: Sequence[BenchDatabases]) -> Report:
     """A signed-in guide step (with saved answers) against /health in the same gunicorn run,
     and the bare reference app's 3-SELECT page against its own trivial route."""
     report = Report("Guide step page, signed in")
     report.lines += [
-        f"One gunicorn worker, wrk with 16 connections for {LOAD_SECONDS} s per route. The step",
+        f"One gunicorn worker, wrk with 16 connections for {LOAD.load} s per route. The step",
         f"`{STEP_PATH}`",
         "is fetched with a signed-in cookie and two saved (sealed) answers: four",
         "queries (session, guide with progress, answers, data key), two AES-GCM openings, the form",
@@ -135,13 +97,15 @@ def guide_step(databases: Sequence[BenchDatabases]) -> Report:
     for chosen in databases:
         with gunicorn(chosen) as base_url:
             cookie = _signed_in_with_answers(base_url)
-            wrk(base_url + STEP_PATH, cookie=cookie, seconds=2)  # parse the guide, fill the pools
-            baseline = wrk(base_url + "/health", seconds=LOAD_SECONDS)
-            step = wrk(base_url + STEP_PATH, cookie=cookie, seconds=LOAD_SECONDS)
+            wrk(
+                base_url + STEP_PATH, cookie=cookie, seconds=LOAD.warm
+            )  # parse the guide, fill the pools
+            baseline = wrk(base_url + "/health", seconds=LOAD.load)
+            step = wrk(base_url + STEP_PATH, cookie=cookie, seconds=LOAD.load)
         with reference_server(chosen) as reference_url:
-            wrk(reference_url + "/page", seconds=2)
-            reference_baseline = wrk(reference_url + "/health", seconds=LOAD_SECONDS)
-            reference = wrk(reference_url + "/page", seconds=LOAD_SECONDS)
+            wrk(reference_url + "/page", seconds=LOAD.warm)
+            reference_baseline = wrk(reference_url + "/health", seconds=LOAD.load)
+            reference = wrk(reference_url + "/page", seconds=LOAD.load)
         name = chosen.backend
         report.lines += [
             f"| {name} {load_row('portal `/health`', baseline, baseline)}",
@@ -177,8 +141,8 @@ def worker_scaling(databases: Sequence[BenchDatabases]) -> Report:
         for workers in (1, 2):
             with gunicorn(chosen, workers=workers) as base_url:
                 cookie = _signed_in_with_answers(base_url)
-                wrk(base_url + STEP_PATH, cookie=cookie, seconds=2)
-                result = wrk(base_url + STEP_PATH, cookie=cookie, seconds=LOAD_SECONDS)
+                wrk(base_url + STEP_PATH, cookie=cookie, seconds=LOAD.warm)
+                result = wrk(base_url + STEP_PATH, cookie=cookie, seconds=LOAD.load)
                 rates[workers] = result.requests_per_second
         scaling = rates[2] / rates[1]
         report.lines.append(
@@ -258,4 +222,6 @@ SECTIONS: list[Section] = [
     Section("queries", "SQL queries per page", queries),
     Section("weight", "Page weight", weight),
     Section("workers", "Worker scaling", worker_scaling),
+    Section("diary_pages", "Diary pages with 2,000 entries", diary_pages),
+    Section("diary_queries", "Diary SQL statements and allocations", diary_queries),
 ]

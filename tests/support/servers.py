@@ -31,6 +31,16 @@ def gunicorn_server(
 ) -> Iterator[str]:
     """Serve an application (the portal's wsgi:app unless named) with gunicorn on a free
     loopback port; yields its base URL."""
+    with gunicorn_process(settings, workers, application) as (base_url, _master):
+        yield base_url
+
+
+@contextmanager
+def gunicorn_process(
+    settings: dict[str, str], workers: int = 1, application: str = "wsgi:app"
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """As gunicorn_server, also yielding gunicorn's master process: its children are the
+    workers, for a benchmark that reads their memory."""
     port = free_port()
     environ = (
         {key: value for key, value in os.environ.items() if not key.startswith("PORTAL_")}
@@ -47,7 +57,7 @@ def gunicorn_server(
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(base_url, process)
-        yield base_url
+        yield base_url, process
     finally:
         process.terminate()
         try:
