@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 import time
 import unicodedata
 
@@ -109,23 +108,22 @@ def test_unknown_and_known_usernames_take_the_same_time_to_refuse(
     accounts.sign_out(client)
     token = client.csrf_token(client.get("/sign-in"))
 
-    def median_refusal(username: str, network: str) -> float:
-        timings = []
-        for _ in range(4):  # below the per-account slowdown
-            started = time.perf_counter()
-            client.post(
-                "/sign-in",
-                data={
-                    "csrf_token": token,
-                    "username": username,
-                    "password": "wrong password entirely",
-                },
-                environ_base={"REMOTE_ADDR": network},
-            )
-            timings.append(time.perf_counter() - started)
-        return statistics.median(timings)
+    def refusal_time(username: str, network: str) -> float:
+        started = time.perf_counter()
+        refused = client.post(
+            "/sign-in",
+            data={"csrf_token": token, "username": username, "password": "wrong password entirely"},
+            environ_base={"REMOTE_ADDR": network},
+        )
+        elapsed = time.perf_counter() - started
+        assert refused.status_code == 200  # the form again, with the same message either way
+        return elapsed
 
-    known = median_refusal(account.username, "198.51.100.1")
-    unknown = median_refusal("nobody-9999", "198.51.100.2")
+    known_times, unknown_times = [], []
+    for attempt in range(6):  # interleaved, each from its own network: never slowed down
+        known_times.append(refusal_time(account.username, f"198.51.100.{attempt}"))
+        unknown_times.append(refusal_time("nobody-9999", f"203.0.113.{attempt}"))
+    # The quickest of each: other work on the machine only ever adds time to an attempt.
+    known, unknown = min(known_times), min(unknown_times)
     # Both are dominated by one argon2id verification (about 0.1 s here).
     assert abs(known - unknown) < 0.3 * max(known, unknown), (known, unknown)
