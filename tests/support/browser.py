@@ -117,7 +117,10 @@ def browser_page(
 
 
 def serious_accessibility_problems(page: Page) -> list[str]:
-    """axe-core's serious and critical WCAG 2.2 AA violations on the page as it is now."""
+    """axe-core's serious and critical WCAG 2.2 AA violations on the page as it is now, once it
+    has loaded whole: a page reached by a click may still be fetching its stylesheets, and axe
+    would then judge sizes and colours without them."""
+    page.wait_for_load_state("load")
     results = Axe().run(
         page,
         options={"runOnly": {"type": "tag", "values": WCAG_22_AA}, "resultTypes": ["violations"]},
