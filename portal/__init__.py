@@ -35,7 +35,7 @@ from portal.guides.library import (
     load_bundled_questionnaires,
 )
 from portal.guides.views import bp as guides_bp
-from portal.journeys import Journey, nav_links, register_journeys
+from portal.journeys import Journey, nav_links, register_journeys, stylesheet_of
 from portal.log_privacy import install_log_filters
 from portal.models.accounts import User
 from portal.pages.help_lines import HELP_LINES
@@ -112,6 +112,7 @@ def create_app(config: BaseConfig | None = None) -> Flask:
                 nav_label="Guides",
                 keeps="Your answers and progress in the guides.",
                 export=guides_section,
+                stylesheet="css/guides.css",
             ),
             Journey(
                 diary_bp,
@@ -119,12 +120,14 @@ def create_app(config: BaseConfig | None = None) -> Flask:
                 nav_label="Diary",
                 keeps="Your diary: the date, mood, tags and notes of each entry.",
                 export=diary_section,
+                stylesheet="css/diary.css",
             ),
             Journey(
                 sleep_bp,
                 keeps="Your sleep diary: the times you gave for each night, how well you slept "
                 "and your notes.",
                 export=sleep_section,
+                stylesheet="css/diary.css",
             ),
             Journey(account_bp),
         ),
@@ -195,4 +198,5 @@ def _layout_context() -> dict[str, Any]:
         "has_session": session.token is not None or bool(session),
         "idle_minutes": current_app.config["SESSION_IDLE_MINUTES"],
         "nav_links": nav_links(),
+        "journey_stylesheet": stylesheet_of(request.blueprint),
     }

@@ -1,5 +1,6 @@
 """What a user journey brings to the app, so a new one plugs in with one line in create_app():
-its blueprint, its place in the navigation, what it keeps, and its part of a person's download."""
+its blueprint, its place in the navigation, what it keeps, its part of a person's download, and
+the styles its pages need."""
 
 from __future__ import annotations
 
@@ -48,6 +49,8 @@ class Journey:
     keeps: str | None = None
     # Its part of "Download your data"; every journey that keeps something should have one.
     export: Exporter | None = None
+    # Styles only its pages need (a file in static/), so other pages do not download them.
+    stylesheet: str | None = None
 
 
 def register_journeys(app: Flask, journeys: tuple[Journey, ...]) -> None:
@@ -67,6 +70,13 @@ def nav_links() -> list[tuple[str, str]]:
         for j in registered_journeys()
         if j.nav_endpoint and j.nav_label
     ]
+
+
+def stylesheet_of(blueprint: str | None) -> str | None:
+    """The stylesheet of the journey a page belongs to, if it has one of its own."""
+    return next(
+        (j.stylesheet for j in registered_journeys() if j.blueprint.name == blueprint), None
+    )
 
 
 def kept_records() -> list[str]:

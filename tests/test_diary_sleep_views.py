@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 from werkzeug.test import TestResponse
 
-from portal.dates import date_in_words, today_in_london
+from portal.dates import date_in_words, today_in_london, week_day_and_date
 from tests.support.client import (
     AccountHelper,
     CheckingClient,
@@ -270,7 +270,11 @@ def test_nights_appear_on_the_sleep_charts(signed_in: CheckingClient) -> None:
     night_of = today_in_london() - timedelta(days=1)
     add_night(signed_in, night_of)
     soup = soup_of(signed_in.get("/diary/charts?days=7"))
-    hours, efficiency = soup.select("figure.chart")[1:3]
-    assert [c.get_text() for c in hours.select("tbody td")] == ["6h 55m"]
-    assert [c.get_text() for c in efficiency.select("tbody td")] == ["80%"]
-    assert hours.select_one("tbody th").get_text() == date_in_words(night_of)
+    rows = [
+        [cell.get_text() for cell in row.find_all(["th", "td"])]
+        for row in soup.select("table.chart__table tbody tr")
+    ]
+    assert rows == [[week_day_and_date(night_of), "–", "6h 55m", "80%"]]
+    hours, efficiency = soup.select("figure.chart svg")[1:3]
+    assert len(hours.select("rect")) == 1
+    assert len(efficiency.select("circle")) == 1

@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy import create_engine, select, text
 from werkzeug.test import TestResponse
 
-from portal.dates import date_in_words, today_in_london
+from portal.dates import date_in_words, today_in_london, week_day_and_date
 from portal.extensions import db, keystore_db
 from portal.models import DiaryEntry, User, WrappedDataKey
 from portal.records import PAYLOAD_FIELD
@@ -325,11 +325,12 @@ def test_the_charts_show_each_days_mood_as_a_picture_and_a_table(signed_in: Chec
     assert picture.get_text() == "Your mood over the last 7 days"
     rows = [
         [cell.get_text() for cell in row.find_all(["th", "td"])]
-        for row in soup.select("figure.chart")[0].select("tbody tr")
+        for row in soup.select("table.chart__table tbody tr")
     ]
+    # One table for every chart: a day's mood and sleep in one row ("–" where none was given).
     assert rows == [
-        [date_in_words(today - timedelta(days=1)), "2 (Low)"],
-        [date_in_words(today), "5 (Very good)"],
+        [week_day_and_date(today - timedelta(days=1)), "2 (Low)", "–", "–"],
+        [week_day_and_date(today), "5 (Very good)", "–", "–"],
     ]
     assert soup.select_one('.period-nav__link[aria-current="page"]').get_text() == "Last 7 days"
     assert "Last 30 days" in page_text(signed_in.get("/diary/charts?days=12"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from math import floor
 
@@ -38,7 +39,29 @@ def percent_text(value: float) -> str:
     return f"{value:.0f}%"
 
 
-def diary_charts(db_session: Session, owner_id: uuid.UUID, today: date, period: int) -> list[Chart]:
+@dataclass(frozen=True)
+class DayInNumbers:
+    """One row of the charts' shared table: a day and what was recorded for it, in words."""
+
+    day: date
+    mood: str | None
+    asleep: str | None
+    efficiency: str | None
+
+
+@dataclass(frozen=True)
+class DiaryCharts:
+    """The charts for one period and one table of their numbers, day by day.
+
+    One table rather than one per chart: a screen reader moves along a row to hear a day's mood
+    and sleep together, and a 90-day page stays light on a phone.
+    """
+
+    charts: list[Chart]
+    days: list[DayInNumbers]
+
+
+def diary_charts(db_session: Session, owner_id: uuid.UUID, today: date, period: int) -> DiaryCharts:
     """Mood, hours asleep and sleep efficiency for the `period` days ending today."""
     days = days_ending(today, period)
     moods: dict[date, list[int]] = defaultdict(list)
@@ -56,7 +79,7 @@ def diary_charts(db_session: Session, owner_id: uuid.UUID, today: date, period: 
     efficiency_points = [
         ChartPoint(day, slept[day].sleep_efficiency if day in slept else None) for day in days
     ]
-    return [
+    charts = [
         build_chart(
             mood_points,
             kind="line",
@@ -91,3 +114,16 @@ def diary_charts(db_session: Session, owner_id: uuid.UUID, today: date, period: 
             format_value=percent_text,
         ),
     ]
+    days_in_numbers = [
+        DayInNumbers(
+            mood.day,
+            mood_text(mood.value) if mood.value is not None else None,
+            hours_text(hours.value) if hours.value is not None else None,
+            percent_text(efficiency.value) if efficiency.value is not None else None,
+        )
+        for mood, hours, efficiency in zip(
+            mood_points, hours_points, efficiency_points, strict=True
+        )
+        if mood.value is not None or hours.value is not None
+    ]
+    return DiaryCharts(charts, days_in_numbers)
