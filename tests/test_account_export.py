@@ -13,12 +13,15 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from portal.dates import LONDON
 from portal.extensions import db
 from portal.forms import EXPIRED_FORM_MESSAGE
-from portal.guides.library import GUIDES_FOLDER, save_version
+from portal.guides.answers import save_answers
+from portal.guides.library import GUIDES_FOLDER, guide_by_slug, save_version
+from portal.models import User
 from tests.support.client import (
     PASSWORD,
     AccountHelper,
@@ -159,7 +162,7 @@ def test_the_zip_holds_exactly_a_json_file_and_a_web_page_named_by_the_date(
     response = download(client)
     unpacked = unpack(response)
     exported_on = datetime.fromisoformat(unpacked.document["exported_at"]).astimezone(LONDON)
-    stem = f"support-space-data-{exported_on.date().isoformat()}"
+    stem = f"my-data-{exported_on.date().isoformat()}"
     disposition = response.headers["Content-Disposition"]
     assert disposition == f"attachment; filename={stem}.zip"
     assert account.username not in disposition
@@ -361,7 +364,7 @@ def test_the_web_page_stands_alone_and_runs_nothing(
     write_entry(client, "Something to show")
     soup = unpack(download(client)).soup
     assert soup.find("html")["lang"] == "en-GB"
-    assert soup.title.get_text() == "Your data from Support Space"
+    assert soup.title.get_text() == "Your data"  # it says nothing of where it came from
     assert len(soup.find_all("h1")) == 1
     assert soup.find_all(["script", "link", "img", "iframe", "object", "embed", "form"]) == []
     assert all(a["href"].startswith("#") for a in soup.find_all("a"))
@@ -444,10 +447,33 @@ def test_the_download_makes_the_same_queries_however_much_is_saved(
     assert len(many) == len(few), many.statements
 
 
-def test_downloads_are_limited_to_a_few_an_hour(
+def test_downloads_are_limited_to_a_few_an_hour_for_each_account(
     client: CheckingClient, accounts: AccountHelper
 ) -> None:
     accounts.register(client)
     answers = [download(client).status_code for _ in range(11)]
     assert answers == [200] * 10 + [429]
     assert page_text(client.last_page).startswith("Too many attempts")
+    # Someone else on the same network (a refuge's wifi) is not held back by it.
+    neighbour = accounts.new_client()
+    accounts.register(neighbour, "neighbour")
+    assert download(neighbour).status_code == 200
+
+
+def test_an_answer_that_no_longer_fits_its_exercise_is_still_in_the_download(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    """Say a later version of a guide reused an exercise's id for another kind of exercise: the
+    answer saved under the old kind must not stop the download."""
+    accounts.register(client)
+    with app.app_context():
+        user_id = db.session.scalars(select(User.id)).one()
+        guide = guide_by_slug(db.session, "calming-anxious-feelings")
+        assert guide is not None
+        # anxiety-before is a 0-10 scale; this answer has the shape of a written one.
+        save_answers(db.session, user_id, guide.id, {"anxiety-before": {"text": "Saved as words"}})
+        db.session.commit()
+    unpacked = unpack(download(client))
+    [answer] = unpacked.document["guides"][0]["answers"]
+    assert answer["answer"] == {"text": "Saved as words"}
+    assert "Saved as words" in unpacked.html_text

@@ -181,6 +181,14 @@ def test_the_key_cache_keeps_the_most_recently_used_keys() -> None:
     assert [cache.get(owner) is not None for owner in owners] == [True, False, True]
 
 
+def test_a_destroyed_key_cannot_come_back_from_a_request_already_running() -> None:
+    cache = DataKeyCache()
+    unwrapped_just_before = FieldCipher(OWNER, new_data_key())
+    cache.drop(OWNER)  # the account is deleted...
+    cache.put(unwrapped_just_before)  # ...while another thread finishes unwrapping its key
+    assert cache.get(OWNER) is None
+
+
 def test_a_destroyed_key_is_forgotten_by_a_worker_that_had_it_unwrapped(app: Flask) -> None:
     owner = uuid.uuid4()
     with app.app_context():

@@ -22,7 +22,9 @@ from portal.journeys import ExportItem, ExportSection, export_sections
 from portal.models.accounts import User
 from portal.models.base import utcnow
 
-FILE_STEM = "support-space-data"
+# The file sits in Downloads and the browser's list of downloads: its name and title say nothing
+# of where it came from, for someone who shares a device with the person they fear.
+FILE_STEM = "my-data"
 ABOUT = (
     "Everything Support Space keeps about you, as it was when you downloaded it. This file is "
     "not locked: anyone who has it can read it. Dates are written year-month-day, and times in "

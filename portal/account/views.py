@@ -38,6 +38,7 @@ from portal.security.sessions import count_other_sessions, current_session, end_
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 # Making a download opens every record the person has; nobody needs more than a few an hour.
+# Counted per account, not per address: a refuge's wifi is shared by everyone in it.
 DOWNLOAD_LIMIT = "10 per hour"
 WRONG_PASSWORD_MESSAGE = "That is not your current password. Check it and try again."  # noqa: S105 (a message)
 
@@ -168,7 +169,7 @@ def sign_out_other_devices() -> BaseResponse:
 
 @bp.route("/download", methods=["GET", "POST"])
 @login_required
-@limiter.limit(DOWNLOAD_LIMIT, methods=["POST"])
+@limiter.limit(DOWNLOAD_LIMIT, methods=["POST"], key_func=lambda: str(current_user.id))
 @keeps_form_on_csrf_failure
 def download() -> str | BaseResponse:
     """What the download holds, a warning about the device, and a button that sends it.

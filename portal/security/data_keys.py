@@ -3,11 +3,12 @@
 Everything that reads or writes a private record gets its FieldCipher from `cipher_for()`, the only
 place that unwraps a data key.
 
-Unwrapped keys are kept in the worker's memory for a few minutes, so a person moving through pages
-does not cost a keystore query and an unwrap on each. That memory already holds the key-encryption
-keys, which open every data key, so keeping a few unwrapped ones there exposes nothing new.
-Destroying a key drops it here at once; another worker may hold it a few minutes longer, but the
-account's records are deleted in the same step, so it has nothing left to open.
+Unwrapped keys are kept in the worker's memory for five minutes after their last use, so a person
+moving through pages does not cost a keystore query and an unwrap on each. For a live account that
+adds little: the same memory holds the key-encryption keys, which unwrap every data key. Destroying
+a key drops it from this worker at once, but another worker may hold it for up to five more
+minutes; until then, someone able to read that worker's memory could open an old backup of the
+deleted account's records. README, "Keys and backups", says so.
 """
 
 from __future__ import annotations
@@ -35,7 +36,11 @@ DATA_KEY_CACHE_SIZE = 1000
 
 class DataKeyCache:
     """Recently unwrapped data keys, each kept for a few minutes, the least recently used dropped
-    first. Shared by the threads of one worker."""
+    first. Shared by the threads of one worker.
+
+    A dropped (destroyed) key leaves a mark that refuses it for as long as it could have been
+    kept: a thread that unwrapped it just before the destruction cannot put it back.
+    """
 
     def __init__(
         self, seconds: float = DATA_KEY_CACHE_SECONDS, size: int = DATA_KEY_CACHE_SIZE
@@ -43,6 +48,7 @@ class DataKeyCache:
         self._seconds = seconds
         self._size = size
         self._ciphers: OrderedDict[uuid.UUID, tuple[float, FieldCipher]] = OrderedDict()
+        self._destroyed: dict[uuid.UUID, float] = {}  # owner: until when a put is refused
         self._lock = threading.Lock()
 
     def get(self, user_id: uuid.UUID) -> FieldCipher | None:
@@ -57,15 +63,27 @@ class DataKeyCache:
             return kept[1]
 
     def put(self, cipher: FieldCipher) -> None:
+        now = time.monotonic()
         with self._lock:
-            self._ciphers[cipher.owner_id] = (time.monotonic() + self._seconds, cipher)
+            refused_until = self._destroyed.get(cipher.owner_id)
+            if refused_until is not None:
+                if refused_until > now:
+                    return
+                del self._destroyed[cipher.owner_id]
+            self._ciphers[cipher.owner_id] = (now + self._seconds, cipher)
             self._ciphers.move_to_end(cipher.owner_id)
             while len(self._ciphers) > self._size:
                 self._ciphers.popitem(last=False)
 
     def drop(self, user_id: uuid.UUID) -> None:
+        """Forget a destroyed key, and refuse it if it comes back from a request already running."""
+        now = time.monotonic()
         with self._lock:
             self._ciphers.pop(user_id, None)
+            self._destroyed = {
+                owner: until for owner, until in self._destroyed.items() if until > now
+            }
+            self._destroyed[user_id] = now + self._seconds
 
 
 def keyring() -> KeyRing:
