@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 def engine_for(url: str, *, autocommit: bool = False) -> Engine:
     """An engine with the connection settings each database needs to behave correctly."""
     # hide_parameters: errors and logs never show the values in a statement (private text).
-    options: dict[str, Any] = {"pool_pre_ping": False, "hide_parameters": True}
+    # pool_pre_ping: a connection gone stale (a database restart, a firewall's idle cut) is
+    # replaced before use, so a request, and the diary entry it carries, never fails on one.
+    options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     if url.startswith("sqlite"):
         # One engine serves every thread of the development server; SQLite itself serialises writes.
         options = {

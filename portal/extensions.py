@@ -12,7 +12,8 @@ from portal.database import Database
 # The main database holds every record; the keystore holds only each account's wrapped data key,
 # apart, so that a backup of the main database alone can never be read (README, "Keys and backups").
 db = Database("DATABASE_URL")
-# Every keystore change is one statement, so it runs without BEGIN/COMMIT round trips.
+# Keystore changes are single statements (one key made, destroyed or rewrapped at a time), so
+# they run in autocommit, without BEGIN/COMMIT round trips; a rotation commits key by key.
 keystore_db = Database("KEYSTORE_URL", autocommit=True)
 
 login_manager = LoginManager()

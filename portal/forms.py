@@ -9,14 +9,15 @@ from datetime import date, time
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, IntegerField, RadioField, SelectMultipleField
+from wtforms import Field, Form, HiddenField, IntegerField, RadioField, SelectMultipleField
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation, ValidationError
 
 from portal.dates import today_in_london
 from portal.security.csrf import csrf_failed
 
-DIGITS = re.compile(r"[0-9]+")
+DIGITS = re.compile(r"[0-9]+")  # ASCII digits only: "²".isdigit() is true, but int("²") fails
+MAX_VERSION = 2**31 - 1  # the largest a version column holds on every database we support
 CLOCK_TIME = re.compile(
     r"(?P<hour>[0-9]{1,2})(?:[:.]?(?P<minute>[0-9]{2}))?\s*(?P<half>am|pm|a\.m\.|p\.m\.)?",
     re.IGNORECASE,
@@ -78,6 +79,28 @@ class MaxLength:
     def __call__(self, form: Form, field: Field) -> None:
         if field.data and len(field.data) > self.maximum:
             raise StopValidation(self.message)
+
+
+class RadiosField(RadioField):
+    """Radios whose answer must be one of the choices; anything else (only a tampered form can
+    send it) gets `invalid_message` in plain words. Add Required to insist on an answer."""
+
+    def __init__(
+        self,
+        label: str | None = None,
+        validators: Any = None,
+        *,
+        invalid_message: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.invalid_message = invalid_message
+
+    def pre_validate(self, form: Form) -> None:
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(self.invalid_message) from None
 
 
 class OptionalRadioField(RadioField):
@@ -147,7 +170,8 @@ class DateInputField(Field):
             if isinstance(data, date)
             else dict.fromkeys(self.PARTS, "")
         )
-        if formdata is not None and any(self.input_name(part) in formdata for part in self.PARTS):
+        if formdata is not None:
+            # A missing box counts as an empty one: a date is never kept from before by accident.
             self.typed = {
                 part: formdata.get(self.input_name(part), "").strip() for part in self.PARTS
             }
@@ -174,6 +198,8 @@ class DateInputField(Field):
             self.parts_in_error = {"year"}
             return "Year must include 4 numbers"
         try:
+            if len(typed["day"]) > 2 or len(typed["month"]) > 2:
+                raise ValueError("a day or month of more than two digits")
             self.data = date(int(typed["year"]), int(typed["month"]), int(typed["day"]))
         except ValueError:
             self.parts_in_error = set(self.PARTS)
@@ -183,6 +209,16 @@ class DateInputField(Field):
     def pre_validate(self, form: Form) -> None:
         if self.process_errors:
             raise StopValidation  # one message per field: the one already found
+
+
+class VersionField(HiddenField):
+    """The version of a record an edit form was filled from, so a save can tell whether it is out
+    of date. Anything but a plausible version (tampered with, say) is read as 0, which no record
+    has, so the save is treated as out of date rather than failing."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        raw = valuelist[0] if valuelist else ""
+        self.data = int(raw) if DIGITS.fullmatch(raw) and 0 < int(raw) <= MAX_VERSION else 0
 
 
 class NotInTheFuture:

@@ -20,13 +20,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, Protocol, Self, TypeVar
 
-from flask import abort, request
-from flask_login import current_user
 from sqlalchemy import Row, String, and_, cast, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portal.extensions import db
 from portal.models.base import new_id, utcnow
 from portal.models.diary import SealedRecord
 from portal.security.crypto import FieldCipher
@@ -89,11 +86,6 @@ class Page(Generic[Item]):
     @property
     def has_next(self) -> bool:
         return self.number < self.pages
-
-    @property
-    def first_number(self) -> int:
-        """The position of the first item on this page in the whole list (1-based)."""
-        return (self.number - 1) * self.per_page + 1
 
 
 class RecordNotFound(Exception):
@@ -223,14 +215,21 @@ class RecordStore(Generic[Content]):
         based_on_version: int,
         day: date,
         content: Content,
-    ) -> OpenedRecord[Content]:
+    ) -> None:
         """Save a changed record if nobody saved it since `based_on_version` was read.
 
         StaleEdit (with what is saved now) if someone did: a second tab, say. The version is
         checked in the UPDATE itself, so two saves at the same moment cannot both win.
         """
         if self.one_per_day:
-            self._check_day_free(db_session, owner_id, day, except_id=record_id)
+            try:
+                self._check_day_free(db_session, owner_id, day, except_id=record_id)
+            except DayTaken:
+                # An out-of-date tab hears that first: the other version may explain the date.
+                current = self.get(db_session, owner_id, record_id)
+                if current.version != based_on_version:
+                    raise StaleEdit(current) from None
+                raise
         now = utcnow()
         result = db_session.execute(
             update(self.model)
@@ -250,7 +249,6 @@ class RecordStore(Generic[Content]):
             db_session.rollback()
             raise StaleEdit(self.get(db_session, owner_id, record_id))  # or RecordNotFound
         self._commit(db_session, owner_id, day)
-        return self.get(db_session, owner_id, record_id)
 
     def delete(self, db_session: Session, owner_id: uuid.UUID, record_id: uuid.UUID) -> None:
         result = db_session.execute(
@@ -404,18 +402,3 @@ def _id_text(stored: str) -> str:
     if len(stored) == 32:
         return f"{stored[:8]}-{stored[8:12]}-{stored[12:16]}-{stored[16:20]}-{stored[20:]}"
     return stored
-
-
-def own_record_or_404(store: RecordStore[Content], record_id: uuid.UUID) -> OpenedRecord[Content]:
-    """For views: the signed-in person's record, or the 404 page for any other id (another
-    person's included), so no view ever opens a private record without its owner in the query."""
-    try:
-        return store.get(db.session, current_user.id, record_id)
-    except RecordNotFound:
-        abort(404)
-
-
-def page_number() -> int:
-    """The ?page= of a list, as a number from 1; anything else typed into the address is page 1."""
-    raw = request.args.get("page", "")
-    return int(raw) if raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0 else 1

@@ -147,7 +147,7 @@ def test_tags_are_tidied_once_each(signed_in: CheckingClient) -> None:
         ),
         ({"entry_date-year": ""}, "entry_date-year", "The date must include a year"),
         ({"mood": ""}, "mood", "Choose how you are feeling"),
-        ({"mood": "6"}, "mood", "Not a valid choice."),
+        ({"mood": "6"}, "mood", "Choose how you are feeling from the list"),
         ({"notes": "x" * 10_001}, "notes", "Your notes must be 10,000 characters or fewer"),
         ({"tags": ",".join(f"t{n}" for n in range(11))}, "tags", "Use 10 tags or fewer"),
         ({"tags": "a" * 31}, "tags", "Each tag must be 30 characters or fewer"),
@@ -225,6 +225,42 @@ def test_saving_from_an_out_of_date_tab_shows_both_versions_and_overwrites_nothi
     assert "Written in the second tab" in page_text(signed_in.get(address))
 
 
+def test_an_edit_with_a_tampered_version_is_treated_as_out_of_date(
+    signed_in: CheckingClient,
+) -> None:
+    address = write_entry(signed_in, notes="As saved")
+    signed_in.get(address + "/edit")
+    for version in ("99999999999999", "nonsense"):
+        clash = signed_in.post_with_token(
+            address + "/edit",
+            entry_form(today_in_london(), notes="Tampered") | {"version": version},
+        )
+        assert clash.status_code == 200
+        assert error_messages(clash)[0].startswith("This entry was changed in another tab")
+    assert "As saved" in page_text(signed_in.get(address))
+
+
+def test_an_edit_sent_without_its_date_asks_for_one_and_keeps_the_old_date(
+    signed_in: CheckingClient,
+) -> None:
+    day = today_in_london() - timedelta(days=40)
+    address = write_entry(signed_in, day, notes="Dated long ago")
+    edit = signed_in.get(address + "/edit")
+    fields = {"mood": "2", "notes": "Changed", "version": field_value(edit, "version") or ""}
+    response = signed_in.post_with_token(address + "/edit", fields)
+    assert error_messages(response) == ["Enter the date of the entry"]
+    assert date_in_words(day) in page_text(signed_in.get(address))
+
+
+def test_the_first_and_last_months_do_not_lead_beyond_themselves(
+    signed_in: CheckingClient,
+) -> None:
+    first = soup_of(signed_in.get("/diary/months/1900-01"))
+    assert first.select_one('.month-nav a[rel="prev"]') is None
+    last = soup_of(signed_in.get("/diary/months/9998-12"))
+    assert last.select_one('.month-nav a[rel="next"]') is None
+
+
 def test_a_person_deletes_an_entry_after_confirming(signed_in: CheckingClient) -> None:
     address = write_entry(signed_in)
     confirm = signed_in.get(address + "/delete")
@@ -251,7 +287,8 @@ def test_the_list_is_newest_first_a_page_at_a_time(signed_in: CheckingClient) ->
     assert "Entry number 0" in page_text(second)
     assert "Entry number 1 " not in page_text(second)
     assert signed_in.get("/diary?page=9").headers["Location"] == "/diary?page=2"
-    assert signed_in.get("/diary?page=nonsense").status_code == 200
+    for nonsense in ("nonsense", "0", "-1", "%C2%B2", "99999999999999999999"):
+        assert signed_in.get(f"/diary?page={nonsense}").status_code in (200, 302), nonsense
 
 
 def test_the_month_shows_each_days_mood_and_leads_to_that_days_entries(
@@ -273,7 +310,13 @@ def test_the_month_shows_each_days_mood_and_leads_to_that_days_entries(
 
 
 @pytest.mark.parametrize(
-    "path", ["/diary/days/2026-02-30", "/diary/months/2026-13", "/diary/months/1066-10"]
+    "path",
+    [
+        "/diary/days/2026-02-30",
+        "/diary/months/2026-13",
+        "/diary/months/1066-10",
+        "/diary/months/9999-12",
+    ],
 )
 def test_a_date_that_does_not_exist_is_not_found(signed_in: CheckingClient, path: str) -> None:
     assert signed_in.get(path).status_code == 404
@@ -333,7 +376,8 @@ def test_the_charts_show_each_days_mood_as_a_picture_and_a_table(signed_in: Chec
         [week_day_and_date(today), "5 (Very good)", "–", "–"],
     ]
     assert soup.select_one('.period-nav__link[aria-current="page"]').get_text() == "Last 7 days"
-    assert "Last 30 days" in page_text(signed_in.get("/diary/charts?days=12"))
+    for asked in ("12", "%C2%B2", "-7", "99999999999999999999"):
+        assert "Last 30 days" in page_text(signed_in.get(f"/diary/charts?days={asked}")), asked
 
 
 # Private to the person -------------------------------------------------------------------------

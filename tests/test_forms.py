@@ -16,6 +16,7 @@ from portal.forms import (
     NotInTheFuture,
     Required,
     TimeOfDayField,
+    VersionField,
     WholeNumberField,
     parse_clock_time,
 )
@@ -28,9 +29,12 @@ class WhenForm(Form):
         validators=[
             Required("Enter the date"),
             NotInTheFuture("The date must be today or in the past"),
-            NotBefore(date(1900, 1, 1), "The date must be after 1 January 1900"),
+            NotBefore(date(1900, 1, 1), "The date must be in 1900 or later"),
         ],
     )
+
+
+PARTS = {"day", "month", "year"}
 
 
 def date_form(day: str, month: str, year: str) -> WhenForm:
@@ -52,8 +56,11 @@ def test_three_boxes_make_a_date() -> None:
         (("3", "Nov", "2025"), "The date must be a real date, in numbers", {"month"}),
         (("3", "11", "25"), "Year must include 4 numbers", {"year"}),
         (("31", "2", "2025"), "The date must be a real date", {"day", "month", "year"}),
-        (("1", "1", "1025"), "The date must be after 1 January 1900", {"year"}),
+        (("1", "1", "1025"), "The date must be in 1900 or later", {"year"}),
         (("-1", "1", "2025"), "The date must be a real date, in numbers", {"day"}),
+        (("99999999999999999999", "1", "2025"), "The date must be a real date", PARTS),
+        (("3", "011", "2025"), "The date must be a real date", PARTS),
+        (("٣", "1", "2025"), "The date must be a real date, in numbers", {"day"}),  # Arabic 3
     ],
 )
 def test_a_date_that_is_not_right_says_why_and_keeps_what_was_typed(
@@ -64,6 +71,12 @@ def test_a_date_that_is_not_right_says_why_and_keeps_what_was_typed(
     assert form.when.errors == [message]
     assert form.when.parts_in_error == highlighted
     assert tuple(form.when.typed.values()) == typed
+
+
+def test_a_date_whose_boxes_are_missing_altogether_is_not_kept_from_before() -> None:
+    form = WhenForm(MultiDict({"something-else": "x"}), data={"when": date(2024, 5, 1)})
+    assert not form.validate()
+    assert form.when.errors == ["Enter the date"]
 
 
 def test_a_date_in_the_future_is_refused() -> None:
@@ -128,6 +141,16 @@ def test_a_time_that_is_one_is_shown_on_the_24_hour_clock() -> None:
     form = NightForm(MultiDict({"bed": "10:05pm", "minutes": "0"}))
     assert form.validate()
     assert form.bed._value() == "22:05"
+
+
+@pytest.mark.parametrize(
+    ("raw", "read_as"), [("3", 3), ("0", 0), ("-1", 0), ("2147483648", 0), ("3e2", 0), ("³", 0)]
+)
+def test_a_tampered_version_is_read_as_one_no_record_has(raw: str, read_as: int) -> None:
+    class EditForm(Form):
+        version = VersionField()
+
+    assert EditForm(MultiDict({"version": raw})).version.data == read_as
 
 
 @pytest.mark.parametrize("typed", ["-5", "ten", "1.5", "1234567"])

@@ -5,13 +5,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
 from portal.dates import today_in_london
 from portal.diary.entries import MOOD_WORDS, NOTES_MAX_LENGTH, tags_from, tags_problem
-from portal.forms import DateInputField, MaxLength, NotBefore, NotInTheFuture, PortalForm, Required
+from portal.forms import (
+    DateInputField,
+    MaxLength,
+    NotBefore,
+    NotInTheFuture,
+    PortalForm,
+    RadiosField,
+    Required,
+    VersionField,
+)
 
 EARLIEST_DATE = date(1900, 1, 1)
 SEARCH_MAX_LENGTH = 100
@@ -30,17 +39,6 @@ class TagsField(StringField):
             raise StopValidation(problem)
 
 
-class VersionField(HiddenField):
-    """The version of a record the form was filled from, so a save can tell if it is out of date.
-    A tampered value is read as 0, which no record has, so it is treated as out of date."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            self.data = int(valuelist[0]) if valuelist else 0
-        except ValueError:
-            self.data = 0
-
-
 class EntryForm(PortalForm):
     entry_date = DateInputField(
         "Date",
@@ -50,13 +48,14 @@ class EntryForm(PortalForm):
         validators=[
             Required("Enter the date of the entry"),
             NotInTheFuture("The date must be today or in the past"),
-            NotBefore(EARLIEST_DATE, "The date must be after 1 January 1900"),
+            NotBefore(EARLIEST_DATE, "The date must be in 1900 or later"),
         ],
     )
-    mood = RadioField(
+    mood = RadiosField(
         "How are you feeling?",
         choices=[SelectChoice(str(value), words) for value, words in MOOD_WORDS.items()],
         validators=[Required("Choose how you are feeling")],
+        invalid_message="Choose how you are feeling from the list",
     )
     tags = TagsField(
         "Tags (optional)",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from wtforms import RadioField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from portal.dates import today_in_london
-from portal.diary.forms import EARLIEST_DATE, VersionField
+from portal.diary.forms import EARLIEST_DATE
 from portal.diary.nights import NOTES_MAX_LENGTH, QUALITY_WORDS
 from portal.forms import (
     DateInputField,
@@ -16,8 +16,10 @@ from portal.forms import (
     NotBefore,
     NotInTheFuture,
     PortalForm,
+    RadiosField,
     Required,
     TimeOfDayField,
+    VersionField,
     WholeNumberField,
 )
 
@@ -58,7 +60,7 @@ class NightForm(PortalForm):
         validators=[
             Required("Enter the date of the evening the night began"),
             NotInTheFuture("The night must have begun today or before"),
-            NotBefore(EARLIEST_DATE, "The date must be after 1 January 1900"),
+            NotBefore(EARLIEST_DATE, "The date must be in 1900 or later"),
         ],
     )
     bed_time = _time_field("What time did you get into bed?", "the time you got into bed")
@@ -84,10 +86,11 @@ class NightForm(PortalForm):
         "What time did you wake up for the last time?", "the time you woke up for the last time"
     )
     out_of_bed = _time_field("What time did you get out of bed?", "the time you got out of bed")
-    quality = RadioField(
+    quality = RadiosField(
         "How well did you sleep?",
         choices=[SelectChoice(str(value), words) for value, words in QUALITY_WORDS.items()],
         validators=[Required("Choose how well you slept")],
+        invalid_message="Choose how well you slept from the list",
     )
     notes = TextAreaField(
         "Notes (optional)",

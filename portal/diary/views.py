@@ -11,19 +11,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
-from portal.dates import date_in_words, month_start, today_in_london
+from portal.dates import WEEKDAYS, date_in_words, month_start, next_month, today_in_london
 from portal.diary.calendar import month_weeks
 from portal.diary.entries import EntryContent, entries
-from portal.diary.forms import EntryForm, SearchForm
+from portal.diary.forms import EARLIEST_DATE, EntryForm, SearchForm
 from portal.diary.trends import CHART_PERIODS, DEFAULT_PERIOD, diary_charts
 from portal.extensions import db
 from portal.forms import ButtonForm
+from portal.record_pages import own_record_or_404, page_number
 from portal.records import (
     OpenedRecord,
     RecordNotFound,
     StaleEdit,
-    own_record_or_404,
-    page_number,
 )
 from portal.security.csrf import keeps_form_on_csrf_failure
 from portal.security.sessions import current_session
@@ -31,6 +30,8 @@ from portal.security.sessions import current_session
 bp = Blueprint("diary", __name__, url_prefix="/diary")
 
 SEARCH_WORDS = "diary_search"  # session key: the words of the person's latest search
+# Months shown go up to the end of this year, so "next month" is always a real date.
+LAST_MONTH_YEAR = 9998
 
 STALE_ENTRY_MESSAGE = (
     "This entry was changed in another tab or window after you opened it. Your changes have not "
@@ -154,18 +155,21 @@ def this_month() -> BaseResponse:
 @login_required
 def month(year: int, month: int) -> str:
     """A calendar of one month: each day with entries links to them and shows the mood."""
-    if not 1 <= month <= 12 or year < 1900:
+    if not 1 <= month <= 12 or not EARLIEST_DATE.year <= year <= LAST_MONTH_YEAR:
         abort(404)
     first = date(year, month, 1)
-    last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
-    found = entries.between(db.session, current_user.id, first, last)
+    found = entries.between(
+        db.session, current_user.id, first, next_month(first) - timedelta(days=1)
+    )
     today = today_in_london()
     return render_template(
         "diary/month.html",
         first=first,
         weeks=month_weeks(first, found, today),
+        weekdays=WEEKDAYS,
         entry_count=len(found),
-        is_current=first == month_start(today),
+        has_previous=first > EARLIEST_DATE,
+        has_next=first < month_start(today),  # up to this month: later ones hold nothing yet
     )
 
 
@@ -186,6 +190,8 @@ def search() -> str | BaseResponse:
     if request.method == "GET" and words:
         form.q.data = words
         results = entries.search(db.session, current_user.id, words, page_number())
+        if results.number > results.pages:
+            return redirect(url_for("diary.search", page=results.pages, _anchor="results"))
     return render_template("diary/search.html", form=form, results=results)
 
 
@@ -200,8 +206,8 @@ def clear_search() -> BaseResponse:
 @login_required
 def charts() -> str:
     """Mood and sleep over the last 7, 30 or 90 days, as pictures with tables of their numbers."""
-    days = request.args.get("days", "")
-    period = int(days) if days.isdigit() and int(days) in CHART_PERIODS else DEFAULT_PERIOD
+    asked = request.args.get("days", "")
+    period = next((days for days in CHART_PERIODS if str(days) == asked), DEFAULT_PERIOD)
     return render_template(
         "diary/charts.html",
         period=period,
