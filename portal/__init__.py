@@ -128,6 +128,7 @@ def create_app(config: BaseConfig | None = None) -> Flask:
                 "and your notes.",
                 export=sleep_section,
                 stylesheet="css/diary.css",
+                part_of="diary",
             ),
             Journey(account_bp),
         ),

@@ -51,6 +51,17 @@ class Journey:
     export: Exporter | None = None
     # Styles only its pages need (a file in static/), so other pages do not download them.
     stylesheet: str | None = None
+    # The blueprint whose menu item this journey's pages come under (the sleep diary's, "diary").
+    part_of: str | None = None
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """An item of the main menu and the blueprints whose pages it leads to."""
+
+    endpoint: str
+    label: str
+    blueprints: frozenset[str]
 
 
 def register_journeys(app: Flask, journeys: tuple[Journey, ...]) -> None:
@@ -63,11 +74,21 @@ def registered_journeys() -> tuple[Journey, ...]:
     return current_app.extensions[JOURNEYS_EXTENSION]
 
 
-def nav_links() -> list[tuple[str, str]]:
-    """(endpoint, label) for the main navigation, in registration order."""
+def nav_links() -> list[NavLink]:
+    """The main navigation, in registration order."""
+    journeys = registered_journeys()
     return [
-        (j.nav_endpoint, j.nav_label)
-        for j in registered_journeys()
+        NavLink(
+            j.nav_endpoint,
+            j.nav_label,
+            frozenset(
+                [
+                    j.blueprint.name,
+                    *(o.blueprint.name for o in journeys if o.part_of == j.blueprint.name),
+                ]
+            ),
+        )
+        for j in journeys
         if j.nav_endpoint and j.nav_label
     ]
 

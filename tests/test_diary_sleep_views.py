@@ -4,13 +4,18 @@ a second tab that cannot overwrite unseen; and another person's nights not found
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from flask import Flask
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from portal.dates import date_in_words, today_in_london, week_day_and_date
+from portal.diary.nights import NightContent, nights
+from portal.extensions import db
+from portal.models import User
 from tests.support.client import (
     AccountHelper,
     CheckingClient,
@@ -278,3 +283,44 @@ def test_nights_appear_on_the_sleep_charts(signed_in: CheckingClient) -> None:
     hours, efficiency = soup.select("figure.chart svg")[1:3]
     assert len(hours.select("rect")) == 1
     assert len(efficiency.select("circle")) == 1
+
+
+def test_a_saved_night_whose_times_no_longer_add_up_is_shown_not_failed(
+    app: Flask, signed_in: CheckingClient
+) -> None:
+    """Say the rules for a possible night changed after this one was saved: every page that shows
+    it, and the download, still work, and say what is wrong."""
+    night_of = today_in_london() - timedelta(days=2)
+    impossible = NightContent(
+        bed_time=time(22, 0),
+        lights_out=time(22, 30),
+        minutes_to_fall_asleep=10,
+        awakenings=0,
+        awake_minutes=0,
+        final_wake=time(7, 0),
+        out_of_bed=time(6, 0),  # before waking: more than 20 hours in bed
+        quality=2,
+        notes="Saved under older rules",
+    )
+    with app.app_context():
+        owner = db.session.scalars(select(User.id)).one()
+        address = f"/diary/sleep/nights/{nights.add(db.session, owner, night_of, impossible).id}"
+    night_page = signed_in.get(address)
+    assert facts(night_page)["Totals"].startswith("The times saved for this night do not add up")
+    assert facts(night_page)["Got out of bed"] == "6am"
+    assert "do not add up" in page_text(signed_in.get("/diary/sleep"))
+    assert signed_in.get("/diary/charts?days=7").status_code == 200
+    signed_in.get("/account/download")
+    assert signed_in.post_with_token("/account/download").status_code == 200
+
+
+def test_the_main_menu_marks_the_diary_on_sleep_diary_pages(signed_in: CheckingClient) -> None:
+    def diary_link(path: str) -> str | None:
+        link = soup_of(signed_in.get(path)).select_one('.site-nav a[href="/diary"]')
+        assert link is not None
+        return link.get("aria-current")
+
+    assert diary_link("/diary") == "page"
+    assert diary_link("/diary/sleep") == "true"
+    assert diary_link("/diary/sleep/new") == "true"
+    assert diary_link("/guides") is None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from portal.diary.trends import hours_text, mood_text, percent_text
+from portal.dates import percent
+from portal.diary.trends import hours_text, mood_text
 
 
 @pytest.mark.parametrize(
@@ -29,4 +30,4 @@ def test_hours_are_hours_and_minutes(value: float, words: str) -> None:
 
 
 def test_efficiency_is_a_whole_percentage() -> None:
-    assert percent_text(79.8) == "80%"
+    assert percent(79.8) == "80%"

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from portal.dates import clock, duration_in_words, long_date, moment_in_words, percent
+from portal.dates import long_date, moment_in_words
 from portal.diary.entries import EntryContent, entries
-from portal.diary.nights import NightContent, nights, totals_of
-from portal.diary.sleep import SleepNight as NightTotals
+from portal.diary.nights import NightContent, night_in_words, nights, totals_of
+from portal.diary.sleep import NightTotals
 from portal.journeys import ExportItem, ExportSection
 from portal.records import OpenedRecord
 
@@ -82,14 +82,17 @@ def sleep_section(db_session: Session, owner_id: uuid.UUID) -> ExportSection:
     )
 
 
-def _night_data(night: OpenedRecord[NightContent], totals: NightTotals) -> dict[str, Any]:
+def _night_data(night: OpenedRecord[NightContent], totals: NightTotals | None) -> dict[str, Any]:
     content = night.content
     return {
         "night_of": night.day.isoformat(),
         **content.to_payload(),
         "quality_in_words": content.quality_in_words,
-        # Worked out from the times above each time a night is shown; never stored.
-        "worked_out": {
+        # Worked out from the times above each time a night is shown; never stored. None when
+        # the times saved no longer describe a night that can have happened.
+        "worked_out": None
+        if totals is None
+        else {
             "got_into_bed_at": totals.bed_at.isoformat(),
             "lights_out_at": totals.lights_out_at.isoformat(),
             "woke_for_the_last_time_at": totals.final_wake_at.isoformat(),
@@ -102,25 +105,8 @@ def _night_data(night: OpenedRecord[NightContent], totals: NightTotals) -> dict[
     }
 
 
-def _night_item(night: OpenedRecord[NightContent], totals: NightTotals) -> ExportItem:
-    content = night.content
-    woke = f"{content.awakenings} time{'' if content.awakenings == 1 else 's'}"
-    if content.awakenings:
-        woke += f", awake {content.awake_minutes} minutes in all"
+def _night_item(night: OpenedRecord[NightContent], totals: NightTotals | None) -> ExportItem:
     return ExportItem(
         heading=f"The night of {long_date(night.day)}",
-        rows=(
-            ("Time asleep", duration_in_words(totals.total_sleep)),
-            ("Time in bed", duration_in_words(totals.time_in_bed)),
-            ("Sleep efficiency", percent(totals.sleep_efficiency)),
-            ("How well you slept", content.quality_in_words),
-            ("Got into bed", moment_in_words(totals.bed_at)),
-            ("Tried to go to sleep", clock(totals.lights_out_at)),
-            ("Took to fall asleep", f"{content.minutes_to_fall_asleep} minutes"),
-            ("Woke up in the night", woke),
-            ("Woke up for the last time", moment_in_words(totals.final_wake_at)),
-            ("Got out of bed", clock(totals.out_of_bed_at)),
-            ("Notes", content.notes or NOTHING),
-            *_saved_rows(night),
-        ),
+        rows=(*night_in_words(night, totals), *_saved_rows(night)),
     )

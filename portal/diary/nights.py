@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Any, Self
 
-from portal.diary.sleep import SleepNight as NightTotals
-from portal.diary.sleep import SleepTimes, resolve_night
+from portal.dates import clock, duration_in_words, moment_in_words, percent
+from portal.diary.sleep import NightTotals, SleepTimes, SleepTimesProblem, resolve_night
 from portal.models.diary import SleepNight
 from portal.records import OpenedRecord, RecordStore
 
 NIGHT_KIND = "sleep_night"
+Fact = tuple[str, str]
 QUALITY_WORDS = {1: "Very poorly", 2: "Poorly", 3: "Fairly well", 4: "Well", 5: "Very well"}
 NOTES_MAX_LENGTH = 2_000
 TIME_FIELDS = ("bed_time", "lights_out", "final_wake", "out_of_bed")
@@ -91,7 +92,46 @@ nights: RecordStore[NightContent] = RecordStore(
 )
 
 
-def totals_of(night: OpenedRecord[NightContent]) -> NightTotals:
-    """A saved night's real times and totals. Saved nights were checked when saved, so this
-    cannot fail for them."""
-    return resolve_night(night.content.times(night.day))
+def totals_of(night: OpenedRecord[NightContent]) -> NightTotals | None:
+    """A saved night's real times and totals, or None if its times no longer describe a night
+    that can have happened (the rules changed after it was saved): pages then show the times as
+    given, rather than failing."""
+    try:
+        return resolve_night(night.content.times(night.day))
+    except SleepTimesProblem:
+        return None
+
+
+UNWORKABLE = "The times saved for this night do not add up. Change them to see its totals."
+
+
+def night_in_words(night: OpenedRecord[NightContent], totals: NightTotals | None) -> list[Fact]:
+    """A night as the night page and the person's download show it: (label, words) pairs, the
+    totals first. A night whose totals cannot be worked out shows its times as they were given."""
+    content = night.content
+    woke = f"{content.awakenings} time{'' if content.awakenings == 1 else 's'}"
+    if content.awakenings:
+        woke += f", awake {content.awake_minutes} minutes in all"
+    if totals is None:
+        summary: list[Fact] = [("Totals", UNWORKABLE)]
+        into_bed, lights_out = clock(content.bed_time), clock(content.lights_out)
+        last_woke, out_of_bed = clock(content.final_wake), clock(content.out_of_bed)
+    else:
+        summary = [
+            ("Time asleep", duration_in_words(totals.total_sleep)),
+            ("Time in bed", duration_in_words(totals.time_in_bed)),
+            ("Sleep efficiency", percent(totals.sleep_efficiency)),
+        ]
+        into_bed, lights_out = moment_in_words(totals.bed_at), clock(totals.lights_out_at)
+        last_woke, out_of_bed = moment_in_words(totals.final_wake_at), clock(totals.out_of_bed_at)
+    return [
+        *summary,
+        ("How well you slept", content.quality_in_words),
+        ("Got into bed", into_bed),
+        ("Tried to go to sleep", lights_out),
+        ("Took to fall asleep", f"{content.minutes_to_fall_asleep} minutes"),
+        ("Woke up in the night", woke),
+        ("Woke up for the last time", last_woke),
+        ("Got out of bed", out_of_bed),
+        ("Notes", content.notes or "None"),
+    ]

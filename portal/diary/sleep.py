@@ -57,7 +57,7 @@ class SleepTimes:
 
 
 @dataclass(frozen=True)
-class SleepNight:
+class NightTotals:
     """A night placed on the calendar, with its totals measured in real elapsed time."""
 
     bed_at: datetime  # all four timezone-aware, in Europe/London
@@ -81,7 +81,7 @@ class WeekOfSleep:
     average_quality: float
 
 
-def resolve_night(times: SleepTimes) -> SleepNight:
+def resolve_night(times: SleepTimes) -> NightTotals:
     """The night's real times and totals; SleepTimesProblem if the times cannot have happened.
 
     Bed time is on `night_of` from midday, otherwise early the next morning. Each later time is the
@@ -129,7 +129,7 @@ def resolve_night(times: SleepTimes) -> SleepNight:
             "not add up to more than the time from lights out to when you woke up.",
         )
     total_sleep = timedelta(minutes=minutes_asleep)
-    return SleepNight(
+    return NightTotals(
         bed_at=bed_at,
         lights_out_at=lights_out_at,
         final_wake_at=final_wake_at,
@@ -140,7 +140,7 @@ def resolve_night(times: SleepTimes) -> SleepNight:
     )
 
 
-def weekly_averages(nights: Iterable[tuple[date, SleepNight, int]]) -> list[WeekOfSleep]:
+def weekly_averages(nights: Iterable[tuple[date, NightTotals, int]]) -> list[WeekOfSleep]:
     """Averages for each Monday-to-Sunday week with nights in it, newest week first.
 
     Each item is (night_of, night, quality). Weekly efficiency is the week's total sleep over its
@@ -148,7 +148,7 @@ def weekly_averages(nights: Iterable[tuple[date, SleepNight, int]]) -> list[Week
     long night then counts for more than a short one, and the efficiency agrees with the two average
     durations shown beside it. Average durations are to the nearest minute, halves rounding up.
     """
-    weeks: dict[date, list[tuple[SleepNight, int]]] = defaultdict(list)
+    weeks: dict[date, list[tuple[NightTotals, int]]] = defaultdict(list)
     for night_of, night, quality in nights:
         if not 1 <= quality <= 5:
             raise ValueError(f"Sleep quality is from 1 to 5, not {quality}.")
@@ -156,7 +156,7 @@ def weekly_averages(nights: Iterable[tuple[date, SleepNight, int]]) -> list[Week
     return [_week_of_sleep(monday, weeks[monday]) for monday in sorted(weeks, reverse=True)]
 
 
-def _week_of_sleep(monday: date, nights: list[tuple[SleepNight, int]]) -> WeekOfSleep:
+def _week_of_sleep(monday: date, nights: list[tuple[NightTotals, int]]) -> WeekOfSleep:
     count = len(nights)
     in_bed = sum((night.time_in_bed for night, _ in nights), timedelta())
     asleep = sum((night.total_sleep for night, _ in nights), timedelta())

@@ -11,24 +11,23 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from portal.dates import date_in_words, now_in_london, today_in_london
-from portal.diary.nights import NightContent, nights, totals_of
+from portal.diary.nights import TIME_FIELDS, NightContent, night_in_words, nights, totals_of
 from portal.diary.sleep import SleepTimesProblem, resolve_night, weekly_averages
 from portal.diary.sleep_forms import NightForm
 from portal.extensions import db
 from portal.forms import ButtonForm
+from portal.record_pages import own_record_or_404, page_number
 from portal.records import (
     DayTaken,
     OpenedRecord,
     RecordNotFound,
     StaleEdit,
-    own_record_or_404,
-    page_number,
 )
 from portal.security.csrf import keeps_form_on_csrf_failure
 
 bp = Blueprint("sleep", __name__, url_prefix="/diary/sleep")
 
-WEEKS_SHOWN = 8
+WEEKS_SHOWN = 8  # this week and the seven before it
 STALE_NIGHT_MESSAGE = (
     "This night was changed in another tab or window after you opened it. Your changes have not "
     "been saved yet: check both versions below"
@@ -52,9 +51,7 @@ def _content_from(form: NightForm) -> NightContent:
 def _fill_form(form: NightForm, night: OpenedRecord[NightContent]) -> None:
     form.night_of.process(None, night.day)
     content = night.content
-    for name in ("bed_time", "lights_out", "final_wake", "out_of_bed"):
-        getattr(form, name).data = getattr(content, name)
-    for name in ("minutes_to_fall_asleep", "awakenings", "awake_minutes"):
+    for name in (*TIME_FIELDS, "minutes_to_fall_asleep", "awakenings", "awake_minutes"):
         getattr(form, name).data = getattr(content, name)
     form.quality.data = str(content.quality)
     form.notes.data = content.notes
@@ -88,11 +85,13 @@ def home() -> str | BaseResponse:
     recent = nights.between(
         db.session,
         current_user.id,
-        today - timedelta(weeks=WEEKS_SHOWN, days=today.weekday()),
+        today - timedelta(weeks=WEEKS_SHOWN - 1, days=today.weekday()),
         today,
     )
     weeks = weekly_averages(
-        (night.day, totals_of(night), night.content.quality) for night in recent
+        (night.day, totals, night.content.quality)
+        for night in recent
+        if (totals := totals_of(night)) is not None
     )
     return render_template(
         "sleep/home.html",
@@ -131,7 +130,9 @@ def new_night() -> str | BaseResponse:
 @login_required
 def night(night_id: uuid.UUID) -> str:
     saved = own_record_or_404(nights, night_id)
-    return render_template("sleep/night.html", night=saved, totals=totals_of(saved))
+    return render_template(
+        "sleep/night.html", night=saved, facts=night_in_words(saved, totals_of(saved))
+    )
 
 
 @bp.route("/nights/<uuid:night_id>/edit", methods=["GET", "POST"])

@@ -11,6 +11,7 @@ from math import floor
 
 from sqlalchemy.orm import Session
 
+from portal.dates import percent
 from portal.diary.calendar import day_mood
 from portal.diary.charts import Chart, ChartPoint, YTick, build_chart, days_ending
 from portal.diary.entries import MOOD_WORDS, entries
@@ -33,10 +34,6 @@ def mood_text(value: float) -> str:
 def hours_text(value: float) -> str:
     hours, minutes = divmod(round(value * 60), 60)
     return f"{hours}h {minutes:02d}m"
-
-
-def percent_text(value: float) -> str:
-    return f"{value:.0f}%"
 
 
 @dataclass(frozen=True)
@@ -68,8 +65,9 @@ def diary_charts(db_session: Session, owner_id: uuid.UUID, today: date, period: 
     for entry in entries.between(db_session, owner_id, days[0], days[-1]):
         moods[entry.day].append(entry.content.mood)
     slept = {
-        night.day: totals_of(night)
+        night.day: totals
         for night in nights.between(db_session, owner_id, days[0], days[-1])
+        if (totals := totals_of(night)) is not None
     }
     mood_points = [ChartPoint(day, day_mood(moods[day]) if moods[day] else None) for day in days]
     hours_points = [
@@ -111,7 +109,7 @@ def diary_charts(db_session: Session, owner_id: uuid.UUID, today: date, period: 
             y_min=0,
             y_max=100,
             ticks=EFFICIENCY_TICKS,
-            format_value=percent_text,
+            format_value=percent,
         ),
     ]
     days_in_numbers = [
@@ -119,7 +117,7 @@ def diary_charts(db_session: Session, owner_id: uuid.UUID, today: date, period: 
             mood.day,
             mood_text(mood.value) if mood.value is not None else None,
             hours_text(hours.value) if hours.value is not None else None,
-            percent_text(efficiency.value) if efficiency.value is not None else None,
+            percent(efficiency.value) if efficiency.value is not None else None,
         )
         for mood, hours, efficiency in zip(
             mood_points, hours_points, efficiency_points, strict=True

@@ -122,7 +122,12 @@ def _answers_in_words(
         for step, block in parsed.answerable_blocks():
             answer = saved.get(block.id or "")
             if answer is not None:
-                question, lines = _block_in_words(block, answer.value, values, definitions)
+                try:
+                    question, lines = _block_in_words(block, answer.value, values, definitions)
+                except (KeyError, TypeError, ValueError, IndexError):
+                    # Saved for an exercise that later changed kind under the same id: the
+                    # download must still come, so the answer is given as it was saved.
+                    question, lines = None, _summary(answer.value)
                 described.append(AnswerInWords(block.id or "", step.title, question, lines, answer))
     shown = {answer.block_id for answer in described}
     for block_id in sorted(set(saved) - shown):
@@ -169,7 +174,7 @@ def _block_in_words(
 
 
 def _summary(answer: AnswerValue) -> tuple[str, ...]:
-    """An answer in words without its exercise (one the guide no longer has)."""
+    """An answer in words without its exercise (one the guide no longer has, or has changed)."""
     if "text" in answer:
         return (answer["text"],)
     if "value" in answer:

@@ -55,14 +55,17 @@ class ParsedVersions:
         self._parsed: OrderedDict[uuid.UUID, ParsedGuide] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, version_id: uuid.UUID, read_source: Callable[[], str]) -> ParsedGuide:
+    def get(self, version_id: uuid.UUID, read_source: Callable[[], tuple[str, str]]) -> ParsedGuide:
+        """The parsed version; `read_source` gives its text and a name for it in any problem
+        reported ("better-sleep, version 3"), and is called only the first time."""
         with self._lock:
             parsed_guide = self._parsed.get(version_id)
             if parsed_guide is not None:
                 self._parsed.move_to_end(version_id)
                 return parsed_guide
         # Parsing happens outside the lock; two threads may both parse a new version, once.
-        parsed_guide = parse_guide(read_source(), f"version {version_id}", questionnaires())
+        source, name = read_source()
+        parsed_guide = parse_guide(source, name, questionnaires())
         with self._lock:
             self._parsed[version_id] = parsed_guide
             while len(self._parsed) > self._kept:
@@ -76,10 +79,13 @@ PARSED = ParsedVersions()
 def parsed_version(db_session: Session, version_id: uuid.UUID) -> ParsedGuide:
     """A version, parsed; its text is read from the database only the first time."""
 
-    def read_source() -> str:
-        return db_session.scalars(
-            select(GuideVersion.source).where(GuideVersion.id == version_id)
+    def read_source() -> tuple[str, str]:
+        source, slug, number = db_session.execute(
+            select(GuideVersion.source, Guide.slug, GuideVersion.number)
+            .join(Guide, Guide.id == GuideVersion.guide_id)
+            .where(GuideVersion.id == version_id)
         ).one()
+        return source, f"{slug}, version {number}"
 
     return PARSED.get(version_id, read_source)
 
