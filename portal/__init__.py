@@ -35,6 +35,7 @@ from portal.guides.library import (
     load_bundled_questionnaires,
 )
 from portal.guides.views import bp as guides_bp
+from portal.held_writing import hold_posted_form
 from portal.journeys import Journey, nav_links, register_journeys, stylesheet_of
 from portal.log_privacy import install_log_filters
 from portal.models.accounts import User
@@ -184,6 +185,8 @@ def _init_login(app: Flask) -> None:
         values: dict[str, str] = {}
         if request.method == "GET":
             values["next"] = request.full_path.rstrip("?")
+        elif hold_posted_form():
+            values["next"] = request.path  # where the held writing is given back
         if current_session().ended_reason:
             values["reason"] = "timeout"
         return redirect(url_for("auth.sign_in", **values))

@@ -6,24 +6,14 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import WebSession
 from portal.models.base import utcnow
 from portal.security.sessions import session_id_for
 from tests.support.client import AccountHelper, CheckingClient, page_text
-
-
-def age_sessions(
-    app: Flask, *, idle: timedelta = timedelta(0), age: timedelta = timedelta(0)
-) -> None:
-    """Make every session look as if it was last used `idle` ago and started `age` ago."""
-    with app.app_context():
-        db.session.execute(
-            update(WebSession).values(last_seen_at=utcnow() - idle, created_at=utcnow() - age)
-        )
-        db.session.commit()
+from tests.support.sessions import age_sessions
 
 
 def session_rows(app: Flask) -> list[WebSession]:

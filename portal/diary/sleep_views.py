@@ -16,6 +16,7 @@ from portal.diary.sleep import SleepTimesProblem, resolve_night, weekly_averages
 from portal.diary.sleep_forms import NightForm
 from portal.extensions import db
 from portal.forms import ButtonForm
+from portal.held_writing import form_with_held_writing, keeps_writing_through_sign_in
 from portal.record_pages import own_record_or_404, page_number
 from portal.records import (
     DayTaken,
@@ -104,8 +105,9 @@ def home() -> str | BaseResponse:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 @keeps_form_on_csrf_failure
+@keeps_writing_through_sign_in
 def new_night() -> str | BaseResponse:
-    form = NightForm()
+    form, restored = form_with_held_writing(NightForm, current_user.id)
     taken = None
     content = _checked_content(form)
     if content is not None:
@@ -122,7 +124,12 @@ def new_night() -> str | BaseResponse:
             flash(f"The night of {date_in_words(night.day)} has been saved.")
             return redirect(url_for("sleep.night", night_id=night.id))
     return render_template(
-        "sleep/night_form.html", form=form, night=None, taken=taken, conflict=None
+        "sleep/night_form.html",
+        form=form,
+        night=None,
+        taken=taken,
+        conflict=None,
+        restored=restored,
     )
 
 
@@ -138,11 +145,12 @@ def night(night_id: uuid.UUID) -> str:
 @bp.route("/nights/<uuid:night_id>/edit", methods=["GET", "POST"])
 @login_required
 @keeps_form_on_csrf_failure
+@keeps_writing_through_sign_in
 def edit_night(night_id: uuid.UUID) -> str | BaseResponse:
     saved = own_record_or_404(nights, night_id)
-    form = NightForm()
+    form, restored = form_with_held_writing(NightForm, current_user.id)
     taken = conflict = None
-    if request.method == "GET":
+    if request.method == "GET" and not restored:
         _fill_form(form, saved)
     elif (content := _checked_content(form)) is not None:
         try:
@@ -177,6 +185,7 @@ def edit_night(night_id: uuid.UUID) -> str | BaseResponse:
         taken=taken,
         conflict=conflict,
         conflict_totals=totals_of(conflict) if conflict else None,
+        restored=restored,
     )
 
 

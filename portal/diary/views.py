@@ -18,6 +18,7 @@ from portal.diary.forms import EARLIEST_DATE, EntryForm, SearchForm
 from portal.diary.trends import CHART_PERIODS, DEFAULT_PERIOD, diary_charts
 from portal.extensions import db
 from portal.forms import ButtonForm
+from portal.held_writing import form_with_held_writing, keeps_writing_through_sign_in
 from portal.record_pages import own_record_or_404, page_number
 from portal.records import (
     OpenedRecord,
@@ -68,13 +69,16 @@ def home() -> str | BaseResponse:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 @keeps_form_on_csrf_failure
+@keeps_writing_through_sign_in
 def new_entry() -> str | BaseResponse:
-    form = EntryForm()
+    form, restored = form_with_held_writing(EntryForm, current_user.id)
     if form.validate_on_submit():
         entry = entries.add(db.session, current_user.id, form.entry_date.data, _content_from(form))
         flash("Your diary entry has been saved.")
         return redirect(url_for("diary.entry", entry_id=entry.id))
-    return render_template("diary/entry_form.html", form=form, entry=None, conflict=None)
+    return render_template(
+        "diary/entry_form.html", form=form, entry=None, conflict=None, restored=restored
+    )
 
 
 @bp.get("/entries/<uuid:entry_id>")
@@ -86,12 +90,13 @@ def entry(entry_id: uuid.UUID) -> str:
 @bp.route("/entries/<uuid:entry_id>/edit", methods=["GET", "POST"])
 @login_required
 @keeps_form_on_csrf_failure
+@keeps_writing_through_sign_in
 def edit_entry(entry_id: uuid.UUID) -> str | BaseResponse:
     """Change an entry. Saving from a tab opened before a later save shows both versions."""
     saved = own_record_or_404(entries, entry_id)
-    form = EntryForm()
+    form, restored = form_with_held_writing(EntryForm, current_user.id)
     conflict: OpenedRecord[EntryContent] | None = None
-    if request.method == "GET":
+    if request.method == "GET" and not restored:
         _fill_form(form, saved)
     elif form.validate_on_submit():
         try:
@@ -113,7 +118,9 @@ def edit_entry(entry_id: uuid.UUID) -> str | BaseResponse:
         else:
             flash("Your changes have been saved.")
             return redirect(url_for("diary.entry", entry_id=entry_id))
-    return render_template("diary/entry_form.html", form=form, entry=saved, conflict=conflict)
+    return render_template(
+        "diary/entry_form.html", form=form, entry=saved, conflict=conflict, restored=restored
+    )
 
 
 @bp.route("/entries/<uuid:entry_id>/delete", methods=["GET", "POST"])

@@ -55,6 +55,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         last_seen_is_old: bool = False,
         user_id: uuid.UUID | None = None,
         ended_reason: str | None = None,
+        ended_user_id: uuid.UUID | None = None,
     ) -> None:
         def on_update(session: ServerSession) -> None:
             session.modified = True
@@ -66,8 +67,10 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.last_seen_is_old = last_seen_is_old
         # The account this session belongs to, as stored on its row.
         self.user_id = user_id
-        # "idle" or "expired" when the request brought the cookie of a session that timed out.
+        # "idle" or "expired" when the request brought the cookie of a session that timed out,
+        # and whose account it was (portal.held_writing gives a held form back to them alone).
         self.ended_reason = ended_reason
+        self.ended_user_id = ended_user_id
         self.new = token is None
         self.modified = False
         self.ended = False
@@ -172,7 +175,7 @@ class ServerSessionInterface(SessionInterface):
         if ended_reason:
             db.session.execute(delete(WebSession).where(WebSession.id == session_id))
             db.session.commit()
-            return ServerSession(ended_reason=ended_reason)
+            return ServerSession(ended_reason=ended_reason, ended_user_id=row.user_id)
         try:
             plain = open_with_key(_session_key_for(token), row.data, session_id.encode())
             data = self.serializer.loads(plain.decode())

@@ -1,0 +1,85 @@
+"""Writing kept through a sign-in.
+
+Someone writing a long diary entry without JavaScript has nothing telling the server they are
+still there, so after the idle time their session ends, and the form they then send would be
+lost on the way to the sign-in page. Instead, a form sent from a session that has just ended is
+held (in the new session, which is sealed on the server like every session), and once the same
+person has signed in again the form opens filled in with what they typed.
+
+Only views marked with `keeps_writing_through_sign_in` hold their forms; password fields and the
+CSRF token are never held, nor anything larger than HELD_MAX_BYTES. A held form is given back
+only to the account whose session ended, only on the page it was sent to, and only once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import current_app, request
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+
+from portal.security.sessions import current_session
+
+HELD_FORM = "held_form"
+# Far more than any diary or sleep form holds (10,000 characters of notes at most).
+HELD_MAX_BYTES = 64 * 1024
+NEVER_HELD = ("csrf_token", "password")
+
+View = TypeVar("View", bound=Callable[..., object])
+Form = TypeVar("Form", bound=FlaskForm)
+
+
+def keeps_writing_through_sign_in(view: View) -> View:
+    """Mark a form view whose unsaved writing is held through a sign-in after a timeout."""
+    view.keeps_writing_through_sign_in = True  # type: ignore[attr-defined]
+    return view
+
+
+def hold_posted_form() -> bool:
+    """On a POST from a session that has just timed out, to a view that keeps writing, hold the
+    form for its owner; True if it was held."""
+    session = current_session()
+    view = current_app.view_functions.get(request.endpoint or "")
+    if (
+        request.method != "POST"
+        or session.ended_user_id is None
+        or not getattr(view, "keeps_writing_through_sign_in", False)
+    ):
+        return False
+    fields = {
+        name: values
+        for name, values in request.form.to_dict(flat=False).items()
+        if not any(secret in name for secret in NEVER_HELD)
+    }
+    if sum(len(value.encode()) for values in fields.values() for value in values) > HELD_MAX_BYTES:
+        return False
+    session[HELD_FORM] = {
+        "path": request.path,
+        "owner": str(session.ended_user_id),
+        "fields": fields,
+    }
+    return True
+
+
+def take_held_form(owner_id: uuid.UUID) -> MultiDict[str, str] | None:
+    """The form held for this person on this page, if there is one; it is given back once."""
+    session = current_session()
+    held = session.get(HELD_FORM)
+    if not held or held["path"] != request.path:
+        return None
+    del session[HELD_FORM]
+    if held["owner"] != str(owner_id):
+        return None  # someone else signed in on this device: it is not theirs to see
+    return MultiDict([(name, value) for name, values in held["fields"].items() for value in values])
+
+
+def form_with_held_writing(form_class: type[Form], owner_id: uuid.UUID) -> tuple[Form, bool]:
+    """The page's form, and whether it was filled with writing held through a sign-in (only
+    when the page is opened, never when a form is sent)."""
+    held = take_held_form(owner_id) if request.method == "GET" else None
+    if held is None:
+        return form_class(), False
+    return form_class(formdata=held), True
