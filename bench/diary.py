@@ -9,6 +9,7 @@ and what one search allocates.
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -48,6 +49,10 @@ from portal.extensions import db, keystore_db
 from tests.support.servers import HttpVisitor, gunicorn_server
 
 SEARCH_TIME_TARGET = 5.0  # a search may take this many list pages' time
+# The machine's speed drifts over tens of seconds, so list and search are also compared in short
+# alternating rounds, and the median of the rounds' ratios is the figure checked.
+RATIO_ROUNDS = 5
+RATIO_ROUND_SECONDS = 3
 LIST_P99_TARGET = 2.0  # the list's p99 within this many times its median
 QUERY_TARGET = 5
 RESULTS_HEADING = re.compile(r"(\d+) entr(?:y has|ies have)")
@@ -66,6 +71,13 @@ class DiaryLoad:
     start_peak_mib: float
     health_peak_mib: float
     search_peak_mib: float
+    # list requests/s ÷ search requests/s in each alternating round (how many list pages' time
+    # one search takes)
+    search_time_rounds: list[float]
+
+    @property
+    def search_time(self) -> float:
+        return statistics.median(self.search_time_rounds)
 
 
 def loaded_routes() -> dict[str, str]:
@@ -145,7 +157,16 @@ def measure_diary_load(databases: BenchDatabases) -> DiaryLoad:
         listing = warm_then_load(base_url + routes["list"], cookie)
         month = warm_then_load(base_url + routes["month"], cookie)
         charts = warm_then_load(base_url + routes["charts"], cookie)
-    return DiaryLoad(health, listing, search, month, charts, start_peak, health_peak, search_peak)
+        rounds = [
+            wrk(base_url + routes["list"], cookie=cookie, seconds=round_seconds).requests_per_second
+            / wrk(
+                base_url + routes["search"], cookie=cookie, seconds=round_seconds
+            ).requests_per_second
+            for round_seconds in [min(RATIO_ROUND_SECONDS, LOAD.load)] * RATIO_ROUNDS
+        ]
+    return DiaryLoad(
+        health, listing, search, month, charts, start_peak, health_peak, search_peak, rounds
+    )
 
 
 def diary_pages(databases: Sequence[BenchDatabases]) -> Report:
@@ -163,7 +184,9 @@ def diary_pages(databases: Sequence[BenchDatabases]) -> Report:
         f"and finds {ENTRIES // SEARCH_SHARE} (a page of 20 is shown); the month is this month;",
         "the charts cover 90 days. With 16 connections on one worker, every latency is mostly",
         "waiting in the queue, so the list's p99 is held to its own median: far beyond it means",
-        "some requests stall.",
+        "some requests stall. How many list pages' time a search takes is measured again",
+        f"in {RATIO_ROUNDS} alternating rounds of {RATIO_ROUND_SECONDS} s each (list, search),",
+        "since the machine's speed drifts over a run; the target is checked on their median.",
         "",
         "| database | route | requests/s | × trivial | p50 | p99 | errors |",
         "| --- | --- | --- | --- | --- | --- | --- |",
@@ -192,12 +215,12 @@ def diary_pages(databases: Sequence[BenchDatabases]) -> Report:
         ),
     ]
     for name, load in measured.items():
-        search_time = load.listing.requests_per_second / load.search.requests_per_second
         tail = load.listing.p99_ms / load.listing.p50_ms
         report.check(
             f"{name}: a search takes ≤ {SEARCH_TIME_TARGET:.0f}× a list page's time "
-            f"({search_time:.1f}×)",
-            search_time <= SEARCH_TIME_TARGET,
+            f"(median {load.search_time:.1f}×, rounds {min(load.search_time_rounds):.1f}×"
+            f" to {max(load.search_time_rounds):.1f}×)",
+            load.search_time <= SEARCH_TIME_TARGET,
         )
         report.check(
             f"{name}: list page p99 ≤ {LIST_P99_TARGET:.0f}× its median ({tail:.1f}×)",
