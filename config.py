@@ -71,6 +71,9 @@ class BaseConfig:
         self.PROXY_HOPS = self._int("PORTAL_PROXY_HOPS", 0)
         self.BASE_URL = (env.get("PORTAL_BASE_URL") or "").rstrip("/") or None
         self.QUICK_EXIT_URL = env.get("PORTAL_QUICK_EXIT_URL") or DEFAULT_QUICK_EXIT_URL
+        # The services pages and guides point people to; None means the bundled
+        # portal/contacts.toml (a charity outside Staffordshire names its own copy).
+        self.CONTACTS_FILE = env.get("PORTAL_CONTACTS_FILE") or None
         self.HSTS_ENABLED = False
 
         self.PASSWORD_HASH_PROFILE = "rfc9106-low-memory"  # noqa: S105 (a profile name)

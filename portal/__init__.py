@@ -15,13 +15,20 @@ from jinja2 import StrictUndefined
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
 
-from config import BaseConfig, config_for
+from config import BaseConfig, ConfigurationError, config_for
 from portal import cli, instance_secrets
 from portal.account.views import bp as account_bp
 from portal.assets import asset_url, page_url
 from portal.auth.current import SESSION_USERNAME, SignedInPerson
 from portal.auth.services import PASSWORDS_EXTENSION
 from portal.auth.views import bp as auth_bp
+from portal.contacts import (
+    BUNDLED_CONTACTS_FILE,
+    CONTACTS_EXTENSION,
+    Contacts,
+    ContactsInvalid,
+    load_contacts,
+)
 from portal.dates import TEMPLATE_FILTERS
 from portal.diary.export import diary_section, sleep_section
 from portal.diary.sleep_views import bp as sleep_bp
@@ -39,7 +46,6 @@ from portal.held_writing import hold_posted_form
 from portal.journeys import Journey, nav_links, register_journeys, stylesheet_of
 from portal.log_privacy import install_log_filters
 from portal.models.accounts import User
-from portal.pages.help_lines import HELP_LINES
 from portal.pages.views import bp as pages_bp
 from portal.security.crypto import KeyRing, new_data_keys_entry
 from portal.security.csrf import check_csrf
@@ -89,12 +95,14 @@ def create_app(config: BaseConfig | None = None) -> Flask:
     app.extensions[KEYRING_EXTENSION] = KeyRing.from_setting(app.config["DATA_KEYS"])
     app.extensions[DATA_KEY_CACHE_EXTENSION] = DataKeyCache()
     app.extensions[PASSWORDS_EXTENSION] = PasswordHashing(app.config["PASSWORD_HASH_PROFILE"])
+    contacts = _load_contacts(app)
+    app.extensions[CONTACTS_EXTENSION] = contacts
     app.extensions[QUESTIONNAIRES_EXTENSION] = load_bundled_questionnaires(
-        GUIDES_FOLDER / "questionnaires"
+        GUIDES_FOLDER / "questionnaires", contacts
     )
 
     app.jinja_env.undefined = StrictUndefined
-    app.jinja_env.globals.update(asset_url=asset_url, page_url=page_url, help_lines=HELP_LINES)
+    app.jinja_env.globals.update(asset_url=asset_url, page_url=page_url, contacts=contacts)
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
     app.context_processor(_layout_context)
 
@@ -161,6 +169,15 @@ def _fill_local_defaults(app: Flask, settings: BaseConfig) -> None:
     if not app.config.get("KEYSTORE_URL"):
         instance.mkdir(parents=True, exist_ok=True)
         app.config["KEYSTORE_URL"] = f"sqlite:///{instance / 'keystore.sqlite3'}"
+
+
+def _load_contacts(app: Flask) -> Contacts:
+    """The services pages and guides point to; a broken file stops the site starting."""
+    path = app.config["CONTACTS_FILE"]
+    try:
+        return load_contacts(Path(path) if path else BUNDLED_CONTACTS_FILE)
+    except ContactsInvalid as invalid:
+        raise ConfigurationError(f"PORTAL_CONTACTS_FILE: {invalid}") from None
 
 
 def _init_login(app: Flask) -> None:

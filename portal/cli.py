@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from portal import migrate
 from portal.auth.services import forget_old_slowdowns
+from portal.contacts import current_contacts
 from portal.extensions import db, keystore_db
 from portal.guides.library import GUIDES_FOLDER, check_files, check_folder, guide_files, sync_folder
 from portal.guides.problems import GuideInvalid
@@ -87,7 +88,9 @@ def sessions_purge() -> None:
 def guides_check(paths: tuple[Path, ...]) -> None:
     """Check guide files (all of guides/ by default); each problem is shown as file:line."""
     if paths:
-        definitions, problems = load_questionnaires(GUIDES_FOLDER / "questionnaires")
+        definitions, problems = load_questionnaires(
+            GUIDES_FOLDER / "questionnaires", current_contacts()
+        )
         problems += check_files(list(paths), definitions)
         checked = len(paths)
     else:

@@ -17,6 +17,7 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markupsafe import Markup
 
+from portal.contacts import Contacts, bundled_contacts, expand_mentions, mention_problems
 from portal.guides.blocks import (
     Block,
     BlockProblem,
@@ -418,10 +419,24 @@ def _cross_check(
     return by_id, problems
 
 
-def parse_guide(source: str, path: str, questionnaires: Questionnaires) -> ParsedGuide:
-    """Read one guide; GuideInvalid lists every problem with its line."""
-    lines = source.splitlines()
-    values, body_start, problems = _split_front_matter(lines, path)
+def _mention_problems(lines: list[str], contacts: Contacts, path: str) -> list[GuideProblem]:
+    return [
+        GuideProblem(path, unknown.line, unknown.message)
+        for unknown in mention_problems("\n".join(lines), contacts)
+    ]
+
+
+def parse_guide(
+    source: str, path: str, questionnaires: Questionnaires, contacts: Contacts | None = None
+) -> ParsedGuide:
+    """Read one guide; GuideInvalid lists every problem with its line. Services named as [[id]]
+    are written out from `contacts` (the bundled ones unless given)."""
+    contacts = contacts or bundled_contacts()
+    problems = _mention_problems(source.splitlines(), contacts, path)
+    # Written out line by line, so every line keeps its number for the problems below.
+    lines = [expand_mentions(line, contacts) for line in source.splitlines()]
+    values, body_start, more_problems = _split_front_matter(lines, path)
+    problems += more_problems
     meta, meta_problems = _check_front_matter(values, path) if values else ({}, [])
     problems += meta_problems
     raw_steps, intro_lines, step_problems = _steps(lines, body_start, path)

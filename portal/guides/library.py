@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import BindParameter, Row, Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
+from portal.contacts import Contacts, current_contacts
 from portal.guides.format import ParsedGuide, parse_guide
 from portal.guides.problems import GuideInvalid, GuideProblem
 from portal.guides.questionnaires import Questionnaires, load_questionnaires
@@ -39,9 +40,9 @@ def questionnaires() -> Questionnaires:
     return current_app.extensions[QUESTIONNAIRES_EXTENSION]
 
 
-def load_bundled_questionnaires(folder: Path) -> Questionnaires:
+def load_bundled_questionnaires(folder: Path, contacts: Contacts) -> Questionnaires:
     """Definitions for create_app(); a broken one stops the app starting, with file and line."""
-    found, problems = load_questionnaires(folder)
+    found, problems = load_questionnaires(folder, contacts)
     if problems:
         raise GuideInvalid(problems)
     return found
@@ -65,7 +66,7 @@ class ParsedVersions:
                 return parsed_guide
         # Parsing happens outside the lock; two threads may both parse a new version, once.
         source, name = read_source()
-        parsed_guide = parse_guide(source, name, questionnaires())
+        parsed_guide = parse_guide(source, name, questionnaires(), current_contacts())
         with self._lock:
             self._parsed[version_id] = parsed_guide
             while len(self._parsed) > self._kept:
@@ -175,7 +176,7 @@ def save_version(
     """Store a guide's text as a new version (unless identical to one stored); returns
     (version, whether it was new). GuideInvalid when it does not parse, or when its version
     number is already taken by different text."""
-    parsed_guide = parse_guide(guide_source, path, questionnaires())
+    parsed_guide = parse_guide(guide_source, path, questionnaires(), current_contacts())
     guide = guide_by_slug(db_session, parsed_guide.slug)
     if guide is None:
         guide = Guide(slug=parsed_guide.slug)
@@ -250,7 +251,9 @@ def check_files(paths: list[Path], definitions: Questionnaires) -> list[GuidePro
     slugs: dict[str, str] = {}
     for path in paths:
         try:
-            guide = parse_guide(path.read_text(encoding="utf-8"), str(path), definitions)
+            guide = parse_guide(
+                path.read_text(encoding="utf-8"), str(path), definitions, current_contacts()
+            )
         except GuideInvalid as invalid:
             problems.extend(invalid.problems)
             continue
@@ -272,5 +275,5 @@ def check_files(paths: list[Path], definitions: Questionnaires) -> list[GuidePro
 
 def check_folder(folder: Path = GUIDES_FOLDER) -> list[GuideProblem]:
     """Every problem in the questionnaires and guides of a folder."""
-    definitions, problems = load_questionnaires(folder / "questionnaires")
+    definitions, problems = load_questionnaires(folder / "questionnaires", current_contacts())
     return problems + check_files(guide_files(folder), definitions)

@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
+from portal.contacts import Contacts, bundled_contacts, expand_mentions, mention_problems
 from portal.guides.problems import GuideProblem
+from portal.security.sanitise import render_inline_markdown
 
 REQUIRED_KEYS = ("id", "title", "source", "question", "items", "options", "bands")
 
@@ -28,7 +32,8 @@ class Band:
     minimum: int
     maximum: int
     label: str
-    message: str
+    # Inline Markdown in the file, services named as [[id]] (portal.contacts), rendered once.
+    message: Markup
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,9 @@ def _line_of(text: str, needle: str, occurrence: int = 0) -> int:
     return lines[occurrence] if occurrence < len(lines) else 1
 
 
-def _problems_in(definition: dict[str, Any], path: str, text: str) -> list[GuideProblem]:
+def _problems_in(
+    definition: dict[str, Any], path: str, text: str, contacts: Contacts
+) -> list[GuideProblem]:
     problems: list[GuideProblem] = []
 
     def problem(needle: str, message: str, occurrence: int = 0) -> None:
@@ -110,6 +117,8 @@ def _problems_in(definition: dict[str, Any], path: str, text: str) -> list[Guide
             continue
         if not band.get("label") or not band.get("message"):
             problem("[[bands]]", "each band needs a label and a message", index)
+        for unknown in mention_problems(str(band.get("message", "")), contacts):
+            problem("[[bands]]", unknown.message, index)
         covered.extend(range(low, high + 1))
     gaps = sorted(set(range(maximum + 1)) - set(covered))
     overlaps = sorted({score for score in covered if covered.count(score) > 1})
@@ -129,8 +138,12 @@ def _problems_in(definition: dict[str, Any], path: str, text: str) -> list[Guide
     return problems
 
 
-def load_questionnaire(path: Path) -> tuple[Questionnaire | None, list[GuideProblem]]:
-    """A definition from its TOML file, or the problems that stop it being used."""
+def load_questionnaire(
+    path: Path, contacts: Contacts | None = None
+) -> tuple[Questionnaire | None, list[GuideProblem]]:
+    """A definition from its TOML file, or the problems that stop it being used. Services named
+    in messages come from `contacts` (the bundled ones unless given)."""
+    contacts = contacts or bundled_contacts()
     text = path.read_text(encoding="utf-8")
     try:
         definition = tomllib.loads(text)
@@ -139,7 +152,7 @@ def load_questionnaire(path: Path) -> tuple[Questionnaire | None, list[GuideProb
         return None, [
             GuideProblem(str(path), int(match.group(1)) if match else 1, f"not valid TOML: {error}")
         ]
-    problems = _problems_in(definition, str(path), text)
+    problems = _problems_in(definition, str(path), text, contacts)
     if problems:
         return None, problems
     return (
@@ -151,7 +164,13 @@ def load_questionnaire(path: Path) -> tuple[Questionnaire | None, list[GuideProb
             items=tuple(definition["items"]),
             options=tuple(Option(o["label"], o["score"]) for o in definition["options"]),
             bands=tuple(
-                Band(b["min"], b["max"], b["label"], b["message"]) for b in definition["bands"]
+                Band(
+                    b["min"],
+                    b["max"],
+                    b["label"],
+                    render_inline_markdown(expand_mentions(b["message"], contacts)),
+                )
+                for b in definition["bands"]
             ),
             urgent_items=frozenset(definition.get("urgent_items", [])),
         ),
@@ -159,12 +178,14 @@ def load_questionnaire(path: Path) -> tuple[Questionnaire | None, list[GuideProb
     )
 
 
-def load_questionnaires(folder: Path) -> tuple[dict[str, Questionnaire], list[GuideProblem]]:
+def load_questionnaires(
+    folder: Path, contacts: Contacts | None = None
+) -> tuple[dict[str, Questionnaire], list[GuideProblem]]:
     """Every definition in a folder, with any problems found."""
     found: dict[str, Questionnaire] = {}
     problems: list[GuideProblem] = []
     for path in sorted(folder.glob("*.toml")):
-        questionnaire, file_problems = load_questionnaire(path)
+        questionnaire, file_problems = load_questionnaire(path, contacts)
         problems.extend(file_problems)
         if questionnaire is not None:
             found[questionnaire.id] = questionnaire

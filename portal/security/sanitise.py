@@ -29,7 +29,8 @@ ALLOWED_ATTRIBUTES: dict[str, list[str]] = {
     # Only the placeholders of interactive blocks (portal.guides.format) use this.
     "div": ["data-guide-block"],
 }
-ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto", "tel"})
+# sms: for services reached by text message, such as Shout (portal.contacts).
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto", "tel", "sms"})
 MARKDOWN_EXTENSIONS = ["sane_lists", "tables"]
 
 

@@ -12,18 +12,24 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from portal.contacts import CONTACTS_EXTENSION
+
 PASSWORD = "purple tractor window"
 OTHER_PASSWORD = "seven orange kettles"
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 TITLE_SUFFIX = " – Support Space"
+# The bundled footer (portal/contacts.toml): emergency, the local ASB service, Supportline.
+DEFAULT_FOOTER_NUMBERS = ("999", "0330 1757 258", "08 08 16 89 111")
 
 
 class PageProblem(AssertionError):
     """A page broke one of the rules every page must keep."""
 
 
-def check_page(response: TestResponse) -> BeautifulSoup:
+def check_page(
+    response: TestResponse, footer_numbers: tuple[str, ...] = DEFAULT_FOOTER_NUMBERS
+) -> BeautifulSoup:
     """Assert what must hold on every HTML page; returns the parsed page."""
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     problems: list[str] = []
@@ -55,7 +61,7 @@ def check_page(response: TestResponse) -> BeautifulSoup:
     )
     footer = soup.find("footer")
     footer_text = footer.get_text(" ") if footer else ""
-    for number in ("999", "08 08 16 89 111", "0330 1757 258"):
+    for number in footer_numbers:
         expect(number in footer_text, f"help line {number} missing from the footer")
     for script in soup.find_all("script"):
         expect(script.get("src", "").startswith("/static/"), "inline or off-site script")
@@ -93,7 +99,8 @@ class CheckingClient(FlaskClient):
                 raise PageProblem(f"{response.request.path}: Cache-Control is {cache_control!r}")
         has_page = response.status_code != 204 and not 300 <= response.status_code < 400
         if response.mimetype == "text/html" and has_page:
-            check_page(response)
+            footer = self.application.extensions[CONTACTS_EXTENSION].footer
+            check_page(response, tuple(service.number for service in footer))
             self.last_page = response
         return response
 
