@@ -19,7 +19,7 @@ from portal.security.passwords import (
     common_passwords,
     password_problem,
 )
-from tests.support.client import PASSWORD, AccountHelper, CheckingClient
+from tests.support.client import OTHER_PASSWORD, PASSWORD, AccountHelper, CheckingClient
 
 # OWASP Password Storage Cheat Sheet, argon2id minimum: 19 MiB, 2 passes, 1 lane.
 OWASP_MEMORY_KIB = 19 * 1024
@@ -52,13 +52,85 @@ def test_good_passwords_pass(password: str) -> None:
     assert password_problem(password, "bluebird") is None
 
 
+# Each a guessable construction: a common password, a pattern or the site's name, disguised.
+COMMON = "one of the most common"
+CHANGED = "a common password with small changes"
+PAIR = "two common passwords put together"
+PATTERN = "a simple pattern"
+SITE_NAME = "this website's name"
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("password123456789", CHANGED),
+        ("pass word 1234567", CHANGED),
+        ("Password!!!!!!!!!", CHANGED),
+        ("p@ssw0rd12345678", CHANGED),
+        ("PASSWORD_2024_2025", CHANGED),
+        ("!!!sunshine!!!2024", CHANGED),
+        ("1l0v3y0u 1234567890", CHANGED),
+        ("iloveyou2024202420", CHANGED),
+        ("monkey123monkey123", COMMON),
+        ("dragon qwertyuiop", CHANGED),
+        ("abcdefg football 99", CHANGED),
+        ("qwerty qwerty qwerty", COMMON),
+        ("sunshine princess", PAIR),
+        ("iloveyou football 2024", PAIR),
+        ("aaaaaaaaaaaaaaaa1", PATTERN),
+        ("1234567890abcdefg", PATTERN),
+        ("xk 1234567890 !!!!", PATTERN),
+        ("abcabcabcabcabc!!", PATTERN),
+        ("zxcvbnm 0987654321", PATTERN),
+        ("supportspace12345", SITE_NAME),
+        ("Support Space 2026!", SITE_NAME),
+        ("support-space-password", SITE_NAME),
+        ("SUPP0RT SP@CE rocks", SITE_NAME),
+    ],
+)
+def test_disguised_common_passwords_and_patterns_are_refused(password: str, reason: str) -> None:
+    problem = password_problem(password, "bluebird")
+    assert problem is not None, password
+    assert reason in problem.message
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        PASSWORD,
+        OTHER_PASSWORD,
+        "purple tractor window",
+        "seven orange kettles",
+        "correct horse battery staple",
+        "lighthouse marmalade bicycle",
+        "kettle umbrella meadow",
+        "Ça va très bien, merci — 🌧️ word word word word",
+        "2024 was the year of the otter",
+        "my support space diary is private",
+        "Orange tractor sings 4 times!",
+        "quiet fox under seven lamps",
+        "first default party desert",
+    ],
+)
+def test_passphrases_of_unrelated_words_are_accepted(password: str) -> None:
+    assert password_problem(password, "bluebird") is None
+
+
+def test_checking_a_long_password_is_quick() -> None:
+    password_problem("warm-up")  # the list is read once, at the first check
+    longest = ("purple tractor window 1234 " * 10)[:256]
+    started = time.perf_counter()
+    password_problem(longest)
+    assert time.perf_counter() - started < 0.05
+
+
 def test_no_composition_rules_lower_case_words_are_fine() -> None:
     assert password_problem("kettle umbrella meadow", None) is None
 
 
 def test_length_is_counted_after_unicode_normalisation() -> None:
     # 15 characters composed (é as one code point), 16 when decomposed: both are 15 after NFKC.
-    composed = "é" + "abcdefghijklmn"
+    composed = "café by the sea"
     decomposed = unicodedata.normalize("NFD", composed)
     assert len(decomposed) == 16
     assert password_problem(composed) is None

@@ -2,13 +2,17 @@
 
 The rules: at least 15 characters, up to 256, any characters at all, Unicode normalised (NFKC)
 before counting, checking or hashing; no composition rules. Refused only when the password is too
-short or long, is in (or is a repeat of) 30,000 common passwords, is a repeated pattern or a
-keyboard run, or contains the username.
+short or long, contains the username, or is guessable: one of 30,000 common passwords or a repeat
+of one; or, once case, spaces, punctuation, look-alike swaps (p@ssw0rd) and repeated letters are
+set aside and digits, symbols, repeats and keyboard or alphabet runs are stripped from both ends,
+what is left is short, a repeat of a short piece, a keyboard run, a common password, two common
+passwords together, or mostly the site's name.
 """
 
 from __future__ import annotations
 
 import hmac
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -42,6 +46,31 @@ KEYBOARD_RUNS = (
     "1234567890qwertyuiopasdfghjklzxcvbnm",
     "abcdefghijklmnopqrstuvwxyz",
 )
+# Every run, both ways and wrapping round, one per line: a substring of this is part of a run.
+RUN_TEXT = "\n".join(text for run in KEYBOARD_RUNS for text in (run * 3, run[::-1] * 3))
+
+SITE_NAME = "Support Space"
+# Digits and symbols swapped in for letters that look alike. "1" stands for "i" or "l", so "l"
+# becomes "i" too; the common passwords go through the same table, so "l" still matches "l".
+LOOK_ALIKES = str.maketrans(
+    {"0": "o", "1": "i", "l": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+)
+# Less than this left once the padding is stripped is too little to be hard to guess.
+MIN_CORE_LENGTH = 6
+# Shorter alphabet runs start and end ordinary words ("first", "party", "default").
+MIN_RUN_AT_EDGE = 4
+# Each of two common passwords put together is at least this long, so that the list's short
+# entries ("me", "ant") do not split ordinary words.
+MIN_PAIR_PART_LENGTH = 4
+# Set aside before comparing: spaces and separators, controls, punctuation, and maths, currency
+# and modifier symbols. Emoji and other symbols ("So") stay.
+SET_ASIDE_CATEGORIES = frozenset(
+    {"Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Co", "Cn"}
+    | {"Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Sm", "Sc", "Sk"}
+)
+# Digits, the symbols that stand for letters, or one character three times or more, at either end.
+EDGE_PADDING = re.compile(r"^[\d@$]+|[\d@$]+\Z|^(.)\1{2,}|(.)\2{2,}\Z", re.DOTALL)
+REPEATED_CHARACTERS = re.compile(r"(.)\1+", re.DOTALL)
 
 
 class PasswordTooLong(ValueError):
@@ -104,6 +133,16 @@ class PasswordProblem:
     message: str
 
 
+TRY_INSTEAD = "so it would be easy to guess. Try three random words instead."
+COMMON = PasswordProblem(f"That password is one of the most common, {TRY_INSTEAD}")
+COMMON_CHANGED = PasswordProblem(
+    f"That password is a common password with small changes, {TRY_INSTEAD}"
+)
+COMMON_PAIR = PasswordProblem(f"That password is two common passwords put together, {TRY_INSTEAD}")
+PATTERN = PasswordProblem(f"That password is a simple pattern, {TRY_INSTEAD}")
+SITE_NAMED = PasswordProblem(f"That password is mostly this website's name, {TRY_INSTEAD}")
+
+
 def _shortest_repeating_unit(text: str) -> str:
     """'abcabcabc' -> 'abc'; text that is not a repeat comes back whole."""
     for size in range(1, len(text) // 2 + 1):
@@ -113,9 +152,89 @@ def _shortest_repeating_unit(text: str) -> str:
 
 
 def _is_keyboard_run(text: str) -> bool:
-    if len(text) < 6:
-        return False
-    return any(text in (run * 3) or text in (run[::-1] * 3) for run in KEYBOARD_RUNS)
+    return len(text) >= 6 and text in RUN_TEXT
+
+
+def _compact(folded: str) -> str:
+    """Without spaces, separators, punctuation or keyboard symbols, bar @ and $ (look-alikes)."""
+    if folded.isascii() and folded.isalnum():
+        return folded  # most of the list and most words: nothing to set aside
+    return "".join(
+        ch for ch in folded if ch in "@$" or unicodedata.category(ch) not in SET_ASIDE_CATEGORIES
+    )
+
+
+def _run_at_start(text: str) -> int:
+    """How many characters at the start of `text` are a keyboard or alphabet run (or 0)."""
+    if len(text) < MIN_RUN_AT_EDGE or text[:MIN_RUN_AT_EDGE] not in RUN_TEXT:
+        return 0
+    length = MIN_RUN_AT_EDGE
+    while length < len(text) and text[: length + 1] in RUN_TEXT:
+        length += 1
+    return length
+
+
+def _without_padding(compact: str) -> str:
+    """What is left once digits, symbols, repeats and runs are stripped from both ends."""
+    while True:
+        core = EDGE_PADDING.sub("", compact)
+        core = core[_run_at_start(core) :]
+        core = core[: len(core) - _run_at_start(core[::-1])]
+        if core == compact:
+            return core
+        compact = core
+
+
+def _skeleton(text: str) -> str:
+    """The form compared: look-alikes swapped back and repeated characters made single."""
+    return REPEATED_CHARACTERS.sub(r"\1", text.translate(LOOK_ALIKES))
+
+
+@cache
+def _common_skeletons() -> frozenset[str]:
+    """Each common password's skeleton, whole and without its padding."""
+    skeletons = set()
+    for entry in common_passwords():
+        compact = _compact(entry)
+        skeletons.add(_skeleton(compact))
+        skeletons.add(_skeleton(_without_padding(compact)))
+    skeletons.discard("")
+    return frozenset(skeletons)
+
+
+def _look_alike_pattern(name: str) -> re.Pattern[str]:
+    """Matches the compact form of `name` with look-alikes and repeated letters."""
+    sources: dict[str, str] = {}
+    for look_alike, letter in LOOK_ALIKES.items():
+        sources[letter] = sources.get(letter, letter) + chr(look_alike)
+    letters = _compact(name.casefold())
+    return re.compile("".join(f"[{re.escape(sources.get(ch, ch))}]+" for ch in letters))
+
+
+SITE_NAME_PATTERN = _look_alike_pattern(SITE_NAME)
+
+
+def _guessable(folded: str) -> PasswordProblem | None:
+    """Why this case-folded password is a disguised common password or pattern, if it is one."""
+    compact = _compact(folded)
+    core = _skeleton(_without_padding(compact))
+    core_unit = _shortest_repeating_unit(core)
+    if len(core) < MIN_CORE_LENGTH or len(core_unit) <= 3 or _is_keyboard_run(core):
+        return PATTERN
+    common = _common_skeletons()
+    repeated = _skeleton(_without_padding(_shortest_repeating_unit(compact)))
+    if {core, core_unit, repeated, _skeleton(compact)} & common:
+        return COMMON_CHANGED
+    if compact != (without_name := SITE_NAME_PATTERN.sub("", compact)):
+        rest = _skeleton(_without_padding(without_name))
+        if len(rest) < MIN_CORE_LENGTH or rest in common:
+            return SITE_NAMED
+    if any(
+        core[:split] in common and core[split:] in common
+        for split in range(MIN_PAIR_PART_LENGTH, len(core) - MIN_PAIR_PART_LENGTH + 1)
+    ):
+        return COMMON_PAIR
+    return None
 
 
 def password_problem(password: str, username: str | None = None) -> PasswordProblem | None:
@@ -133,15 +252,11 @@ def password_problem(password: str, username: str | None = None) -> PasswordProb
     unit = _shortest_repeating_unit(squashed)
     listed = common_passwords()
     if squashed in listed or unit in listed or folded in listed:
-        return PasswordProblem(
-            "That password is one of the most common, so it would be easy to guess. "
-            "Try three random words instead."
-        )
+        return COMMON
     if len(unit) <= 3 or _is_keyboard_run(squashed) or _is_keyboard_run(unit):
-        return PasswordProblem(
-            "That password is a simple pattern, so it would be easy to guess. "
-            "Try three random words instead."
-        )
+        return PATTERN
+    if problem := _guessable(folded):
+        return problem
     if username:
         name = username.casefold()
         if len(name) >= 3 and name in folded:
