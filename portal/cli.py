@@ -7,17 +7,18 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from portal import migrate
 from portal.auth.services import forget_old_slowdowns
 from portal.contacts import current_contacts
+from portal.database import SQLITE_BUSY_SECONDS, empty_write_ahead_log, is_sqlite
 from portal.extensions import db, keystore_db
 from portal.guides.library import GUIDES_FOLDER, check_files, check_folder, guide_files, sync_folder
 from portal.guides.problems import GuideInvalid
 from portal.guides.questionnaires import load_questionnaires
 from portal.security.crypto import new_data_keys_entry
-from portal.security.data_keys import keyring, rewrap_all
+from portal.security.data_keys import keyring, rewrap_all, shred_destroyed_keys
 from portal.security.sessions import purge_ended_sessions
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
@@ -70,9 +71,7 @@ def keys_rotate() -> None:
     click.echo("Once every server uses the new settings, older keys can be removed.")
 
 
-@sessions_cli.command("purge")
-def sessions_purge() -> None:
-    """Delete ended sessions and old sign-in failures (run it hourly from cron)."""
+def _purge_sessions_and_failures() -> None:
     config = current_app.config
     ended = purge_ended_sessions(
         db.session,
@@ -81,6 +80,33 @@ def sessions_purge() -> None:
     )
     forgotten = forget_old_slowdowns(db.session)
     click.echo(f"Deleted {ended} ended sessions and {forgotten} old sign-in failure records.")
+
+
+@sessions_cli.command("purge")
+def sessions_purge() -> None:
+    """Delete ended sessions and old sign-in failures (`housekeeping` does this and more)."""
+    _purge_sessions_and_failures()
+
+
+@click.command("housekeeping")
+@with_appcontext
+def housekeeping() -> None:
+    """Delete ended sessions and old sign-in failures, and clear deleted accounts' keys (and on
+    SQLite their records) from the databases' storage. Run it from cron every 5 to 15 minutes."""
+    _purge_sessions_and_failures()
+    unfinished = []
+    if shred_destroyed_keys():
+        click.echo("Cleared the keys of deleted accounts from the keystore's storage.")
+    else:
+        unfinished.append("the keys of deleted accounts may still be in the keystore's storage")
+    if is_sqlite(db.engine):
+        if empty_write_ahead_log(db.engine, SQLITE_BUSY_SECONDS):
+            click.echo("Emptied the main database's write-ahead log.")
+        else:
+            unfinished.append("the main database's write-ahead log is not empty")
+    if unfinished:
+        click.echo(f"Busy, so {' and '.join(unfinished)}: the next run will try again.", err=True)
+        raise click.exceptions.Exit(1)
 
 
 @guides_cli.command("check")
@@ -118,5 +144,5 @@ def guides_sync() -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (db_cli, keys_cli, sessions_cli, guides_cli):
-        app.cli.add_command(group)
+    for command in (db_cli, keys_cli, sessions_cli, guides_cli, housekeeping):
+        app.cli.add_command(command)

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+# How long a SQLite connection waits for another to finish before giving up.
+SQLITE_BUSY_SECONDS = 15
 
 
 def engine_for(url: str, *, autocommit: bool = False) -> Engine:
@@ -27,7 +30,7 @@ def engine_for(url: str, *, autocommit: bool = False) -> Engine:
         # One engine serves every thread of the development server; SQLite itself serialises writes.
         options = {
             "hide_parameters": True,
-            "connect_args": {"check_same_thread": False, "timeout": 15},
+            "connect_args": {"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
         }
     if autocommit:
         options["isolation_level"] = "AUTOCOMMIT"
@@ -46,6 +49,32 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
+
+
+def is_sqlite(bind: Engine | Connection) -> bool:
+    """Whether this is a SQLite database (development, tests, a small single-host site)."""
+    return bind.dialect.name == "sqlite"
+
+
+def empty_write_ahead_log(bind: Engine | Connection, wait_seconds: float) -> bool:
+    """Copy a SQLite database's write-ahead log into its file and cut the log to nothing.
+
+    The log keeps earlier versions of the pages a change touched, deleted rows included, until it
+    is overwritten; the file itself holds none (secure_delete zeroes deleted rows). Returns False
+    if readers still used the log after `wait_seconds`: then it stays as it was until the next try
+    (`flask housekeeping`) or until the last connection to the database closes. Any other
+    database: True at once (PostgreSQL's WAL is the server's own; README, "Keys and backups").
+    """
+    if not is_sqlite(bind):
+        return True
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {round(wait_seconds * 1000)}")
+        try:
+            busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_SECONDS * 1000}")
+    return busy == 0
 
 
 @dataclass(frozen=True)

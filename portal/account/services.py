@@ -16,9 +16,10 @@ from portal.auth.recovery import (
     set_new_password,
 )
 from portal.auth.services import password_hashing
+from portal.database import empty_write_ahead_log
 from portal.models.accounts import AccountToken, TokenPurpose, User
 from portal.models.base import utcnow
-from portal.security.data_keys import cipher_for, destroy_data_key
+from portal.security.data_keys import SHRED_WAIT_SECONDS, cipher_for, destroy_data_key
 from portal.security.passwords import password_problem
 from portal.security.sessions import end_sessions_of
 from portal.signals import account_deleting
@@ -95,7 +96,9 @@ def delete_account(db_session: Session, user: User, password: str) -> None:
     """Delete everything the account holds, now.
 
     The data key goes first: from that moment every sealed record of the account, here and in
-    any backup, is unreadable. Then the account row, which takes every other row with it.
+    any backup, is unreadable. Then the account row, which takes every other row with it. On
+    SQLite the write-ahead log, which still holds the deleted rows' pages, is emptied too (or by
+    `flask housekeeping` if readers keep it busy).
     """
     check_password(user, password)
     user_id: uuid.UUID = user.id
@@ -103,3 +106,4 @@ def delete_account(db_session: Session, user: User, password: str) -> None:
     destroy_data_key(user_id)
     db_session.execute(delete(User).where(User.id == user_id))
     db_session.commit()
+    empty_write_ahead_log(db_session.get_bind(), SHRED_WAIT_SECONDS)

@@ -1,7 +1,8 @@
 """The keystore: each account's data key, wrapped by the application's key-encryption key.
 
 It has its own metadata and lives in its own database (PORTAL_KEYSTORE_URL), so backups of the main
-database never hold a key. Deleting a row here is what makes an account's records unreadable.
+database never hold a key. Deleting a row here is what makes an account's records unreadable;
+`flask housekeeping` clears what the storage keeps of the row (README, "Keys and backups").
 """
 
 from __future__ import annotations

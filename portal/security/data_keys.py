@@ -9,6 +9,13 @@ adds little: the same memory holds the key-encryption keys, which unwrap every d
 a key drops it from this worker at once, but another worker may hold it for up to five more
 minutes; until then, someone able to read that worker's memory could open an old backup of the
 deleted account's records. README, "Keys and backups", says so.
+
+Deleting the key's row is not enough on its own: the database's storage keeps the bytes for a
+while. On SQLite the write-ahead log holds the row as it was written, so a destruction empties the
+log before it returns (or `flask housekeeping` does, if readers keep it busy). On PostgreSQL the
+deleted row stays in the table's page until the table is vacuumed, and a plain VACUUM can leave its
+bytes in the page's free space, so `shred_destroyed_keys` rewrites the table (`flask housekeeping`,
+every few minutes).
 """
 
 from __future__ import annotations
@@ -19,9 +26,11 @@ import uuid
 from collections import OrderedDict
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Connection, bindparam, delete, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from portal.database import SQLITE_BUSY_SECONDS, empty_write_ahead_log, is_sqlite
 from portal.extensions import keystore_db
 from portal.models.base import utcnow
 from portal.models.keystore import WrappedDataKey
@@ -32,6 +41,15 @@ DATA_KEY_CACHE_EXTENSION = "portal.data_key_cache"
 # Long enough to cover someone reading a guide step by step, short enough not to linger.
 DATA_KEY_CACHE_SECONDS = 300
 DATA_KEY_CACHE_SIZE = 1000
+# A deletion waits this long for readers of a SQLite keystore's log before leaving the emptying
+# to `flask housekeeping`; readers here are single short statements, so it is rarely needed.
+SHRED_WAIT_SECONDS = 2
+# The rewrite of the PostgreSQL keystore table waits this long for transactions older than the
+# deletions to end, then this long for its lock (other key look-ups queue behind it meanwhile);
+# after either it gives up until the next run.
+REWRITE_WAIT_SECONDS = 10
+REWRITE_LOCK_TIMEOUT = "2s"
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's error code when lock_timeout runs out
 
 
 class DataKeyCache:
@@ -131,11 +149,76 @@ def cipher_for(user_id: uuid.UUID) -> FieldCipher:
 
 
 def destroy_data_key(user_id: uuid.UUID) -> None:
-    """Crypto-shred an account: after this, none of its sealed values can be opened anywhere."""
+    """Crypto-shred an account: after this, none of its sealed values can be opened anywhere.
+
+    On SQLite the key's bytes are gone from the keystore's files when this returns, unless a
+    reader kept the log busy (then `flask housekeeping` finishes); on PostgreSQL they stay in the
+    table's pages until `shred_destroyed_keys` runs.
+    """
     session = keystore_db.session
     session.execute(delete(WrappedDataKey).where(WrappedDataKey.user_id == user_id))
     session.commit()
     _cipher_cache().drop(user_id)
+    empty_write_ahead_log(keystore_db.engine, SHRED_WAIT_SECONDS)
+
+
+def shred_destroyed_keys() -> bool:
+    """Remove the bytes of every key destroyed before now from the keystore's storage; False if
+    something kept it busy and it must be tried again (`flask housekeeping` runs this).
+
+    SQLite: the write-ahead log is emptied, as each destruction already tries to do.
+    PostgreSQL: VACUUM FULL writes the table afresh without its deleted rows.
+    """
+    engine = keystore_db.engine
+    if is_sqlite(engine):
+        return empty_write_ahead_log(engine, SQLITE_BUSY_SECONDS)
+    with engine.connect() as connection:  # the keystore's engine runs in autocommit, as VACUUM must
+        return _rewrite_keystore_table(connection)
+
+
+# True once nothing older than `horizon` (an id just taken) can still need a deleted row, which
+# VACUUM FULL would keep for it: no transaction holding an id anywhere on the server (each holds
+# back every database's clean-up), no snapshot taken earlier in this database or by a standby
+# (hot_standby_feedback), no replication slot holding rows back.
+_OLDER_TRANSACTIONS_ENDED = text(
+    """
+    SELECT pg_snapshot_xmin(pg_current_snapshot()) > CAST(:horizon AS xid8)
+       AND NOT EXISTS (
+           SELECT FROM pg_stat_activity
+           WHERE (datname = current_database() OR backend_type = 'walsender')
+             AND pid <> pg_backend_pid()
+             AND age(backend_xmin) > age(CAST(CAST(:horizon AS xid8) AS xid)))
+       AND NOT EXISTS (
+           SELECT FROM pg_replication_slots
+           WHERE age(xmin) > age(CAST(CAST(:horizon AS xid8) AS xid)))
+    """
+)
+
+
+def _rewrite_keystore_table(connection: Connection) -> bool:
+    """VACUUM FULL of the keystore table, once transactions older than now have ended.
+
+    A plain VACUUM is not enough: it can leave a deleted row's bytes in its page's free space.
+    VACUUM FULL holds an exclusive lock for as long as the copy takes (milliseconds for thousands
+    of accounts); key look-ups wait meanwhile, so it gives up after REWRITE_LOCK_TIMEOUT.
+    """
+    horizon = connection.exec_driver_sql("SELECT pg_current_xact_id()::text").scalar_one()
+    deadline = time.monotonic() + REWRITE_WAIT_SECONDS
+    while not connection.execute(_OLDER_TRANSACTIONS_ENDED, {"horizon": horizon}).scalar_one():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    table = connection.dialect.identifier_preparer.format_table(WrappedDataKey.__table__)
+    connection.exec_driver_sql(f"SET lock_timeout = '{REWRITE_LOCK_TIMEOUT}'")
+    try:
+        connection.exec_driver_sql(f"VACUUM FULL {table}")
+    except OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        return False
+    finally:
+        connection.exec_driver_sql("RESET lock_timeout")
+    return True
 
 
 def rewrap_all(session: Session, ring: KeyRing, batch_size: int = 500) -> int:
