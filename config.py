@@ -124,6 +124,10 @@ class DevelopmentConfig(BaseConfig):
 
     ENV_NAME = "development"
 
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        super().__init__(environ)
+        self.BASE_URL = self.BASE_URL or "http://127.0.0.1:5000"  # where `make run` serves
+
 
 class TestingConfig(BaseConfig):
     """The test suite: same behaviour, cheaper password hashing and mail sent in the request."""
@@ -135,6 +139,7 @@ class TestingConfig(BaseConfig):
         super().__init__({} if environ is None else environ)
         self.PASSWORD_HASH_PROFILE = "fast-for-tests"  # noqa: S105 (a profile name)
         self.MAIL_SEND_IN_BACKGROUND = False
+        self.BASE_URL = self.BASE_URL or "http://localhost"  # the test client's address
 
 
 class ProductionConfig(BaseConfig):

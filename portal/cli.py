@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from portal import migrate
-from portal.auth.services import forget_old_slowdowns
+from portal.auth.slowdowns import forget_old_slowdowns
 from portal.contacts import current_contacts
 from portal.database import SQLITE_BUSY_SECONDS, empty_write_ahead_log, is_sqlite
 from portal.extensions import db, keystore_db

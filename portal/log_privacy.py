@@ -1,7 +1,8 @@
-"""Keep secrets out of the logs: request lines are logged without their query strings.
+"""Keep secrets and addresses out of the logs.
 
-One-time tokens (password reset, email confirmation) travel in query strings for exactly this
-reason. gunicorn's access log is set up the same way in gunicorn.conf.py.
+Request lines are logged without their query strings (one-time tokens for password reset and
+email confirmation travel in query strings for exactly this reason) and without the client's
+address (it identifies people). gunicorn's access log is set up the same way in gunicorn.conf.py.
 """
 
 from __future__ import annotations
@@ -11,16 +12,25 @@ import re
 
 from flask import Flask
 
+# The development server colours request lines by status with ANSI codes, which sit between the
+# quote and the method; they are dropped before anything else is looked at.
+ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
 QUERY_STRING = re.compile(r"(\"[A-Z]+ [^ ?\"]*)\?[^ \"]*")
+# "127.0.0.1 - - [date] ...", "::1 - - ...", or a host name, at the start of a request line.
+CLIENT_ADDRESS = re.compile(r"^\S+ - - \[")
 
 
 class DropQueryStrings(logging.Filter):
-    """Rewrites `"GET /path?token=... HTTP/1.1"` in a log record to `"GET /path?… HTTP/1.1"`."""
+    """Rewrites `1.2.3.4 - - [..] "GET /path?token=... HTTP/1.1"` in a log record to
+    `- - - [..] "GET /path?… HTTP/1.1"`."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "?" in message:
-            record.msg = QUERY_STRING.sub(r"\1?…", message)
+        cleaned = ANSI_CODES.sub("", message)
+        cleaned = QUERY_STRING.sub(r"\1?…", cleaned)
+        cleaned = CLIENT_ADDRESS.sub("- - - [", cleaned)
+        if cleaned != message:
+            record.msg = cleaned
             record.args = ()
         return True
 

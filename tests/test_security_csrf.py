@@ -76,15 +76,46 @@ def test_another_sessions_token_does_not_work(
     assert user_count(app) == 0
 
 
-@pytest.mark.parametrize("path", ["/sign-out", "/account/sign-out-other-devices", "/exit"])
-def test_buttons_without_a_token_get_the_friendly_400_page(
-    client: CheckingClient, accounts: AccountHelper, path: str
+@pytest.mark.parametrize("path", ["/sign-out", "/exit"])
+@pytest.mark.parametrize("token", ["missing", "stale"])
+def test_ways_out_sign_out_whatever_the_token(
+    client: CheckingClient, accounts: AccountHelper, path: str, token: str
+) -> None:
+    """Two tabs: sign out and back in on one, then press Sign out (or Quick exit) on the
+    other, whose page still holds the token of the session before."""
+    account = accounts.register(client)
+    old_token = client.csrf_token(client.get("/account"))
+    accounts.sign_out(client)
+    accounts.sign_in(client, account)
+    data = {"csrf_token": old_token} if token == "stale" else {}
+    response = client.post(path, data=data)
+    assert response.status_code in (204, 303)
+    assert client.get("/account").status_code == 302, "signed out"
+
+
+@pytest.mark.parametrize("token", ["missing", "stale"])
+def test_signing_out_other_devices_works_whatever_the_token(
+    client: CheckingClient, accounts: AccountHelper, token: str
+) -> None:
+    account = accounts.register(client)
+    other_device = accounts.new_client()
+    accounts.sign_in(other_device, account)
+    old_token = client.csrf_token(client.get("/account"))
+    with client.session_transaction() as session:
+        session.pop("csrf_token")  # the page was opened before the token changed
+    data = {"csrf_token": old_token} if token == "stale" else {}
+    response = client.post("/account/sign-out-other-devices", data=data)
+    assert response.status_code == 302
+    assert other_device.get("/account").status_code == 302, "the other device is signed out"
+    assert client.get("/account").status_code == 200, "this one is not"
+
+
+def test_a_cross_site_sign_out_is_still_refused(
+    client: CheckingClient, accounts: AccountHelper
 ) -> None:
     accounts.register(client)
-    response = client.post(path)
-    assert response.status_code == 400
-    assert "Sorry, something went wrong with that request" in response.get_data(as_text=True)
-    assert client.get("/account").status_code == 200, "still signed in"
+    response = client.post("/sign-out", headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 403
 
 
 def test_cross_site_posts_are_refused_even_with_a_token(

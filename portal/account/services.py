@@ -10,13 +10,15 @@ from sqlalchemy.orm import Session
 
 from portal.auth.recovery import (
     LinkInvalid,
-    find_link_token,
     issue_recovery_codes,
     send_confirmation_link,
     set_new_password,
+    use_link_token,
 )
 from portal.auth.services import password_hashing
+from portal.auth.slowdowns import check_not_slowed, forget_failures, record_failure, slowdown_key
 from portal.database import empty_write_ahead_log
+from portal.mail import remove_outbox_mail_of
 from portal.models.accounts import AccountToken, TokenPurpose, User
 from portal.models.base import utcnow
 from portal.security.data_keys import SHRED_WAIT_SECONDS, cipher_for, destroy_data_key
@@ -33,17 +35,22 @@ class NewPasswordRefused(Exception):
     """The new password breaks a rule; the message says which."""
 
 
-def check_password(user: User, password: str) -> None:
-    """WrongPassword unless this is the account's current password."""
+def check_password(db_session: Session, user: User, password: str) -> None:
+    """WrongPassword unless this is the account's current password; SlowedDown after several
+    wrong ones, as at sign-in, so someone holding a signed-in phone cannot guess it quickly."""
+    key = slowdown_key("current-password", str(user.id))
+    slowdown = check_not_slowed(db_session, key)
     if not password_hashing().verify(user.password_hash, password):
+        record_failure(db_session, key, slowdown)
         raise WrongPassword
+    forget_failures(db_session, slowdown)
 
 
 def change_password(
     db_session: Session, user: User, current: str, new: str, keep_session_id: str | None
 ) -> None:
     """Set a new password and end every other session (the caller renews its own)."""
-    check_password(user, current)
+    check_password(db_session, user, current)
     problem = password_problem(new, user.username.rsplit("-", 1)[0])
     if problem:
         raise NewPasswordRefused(problem.message)
@@ -54,7 +61,7 @@ def change_password(
 
 def renew_recovery_codes(db_session: Session, user: User, password: str) -> list[str]:
     """Replace the recovery codes after checking the password; the old ones stop working."""
-    check_password(user, password)
+    check_password(db_session, user, password)
     codes = issue_recovery_codes(db_session, user)
     db_session.commit()
     return codes
@@ -62,7 +69,7 @@ def renew_recovery_codes(db_session: Session, user: User, password: str) -> list
 
 def set_email(db_session: Session, user: User, password: str, address: str | None) -> None:
     """Add, change or remove the recovery email; a new address must be confirmed by its link."""
-    check_password(user, password)
+    check_password(db_session, user, password)
     db_session.execute(
         delete(AccountToken).where(
             AccountToken.user_id == user.id,
@@ -80,16 +87,14 @@ def set_email(db_session: Session, user: User, password: str, address: str | Non
     send_confirmation_link(db_session, user, address)
 
 
-def confirm_email_address(db_session: Session, token: str) -> User:
-    """Mark the address a confirmation link was sent to as confirmed."""
-    row = find_link_token(db_session, token, TokenPurpose.CONFIRM_EMAIL)
-    user = db_session.get(User, row.user_id)
+def confirm_email_address(db_session: Session, token: str) -> None:
+    """Mark the address a confirmation link was sent to as confirmed (the link works once)."""
+    user = db_session.get(User, use_link_token(db_session, token, TokenPurpose.CONFIRM_EMAIL))
     if user is None or user.email_ciphertext is None:
+        db_session.rollback()
         raise LinkInvalid
-    row.used_at = utcnow()
     user.email_confirmed_at = utcnow()
     db_session.commit()
-    return user
 
 
 def delete_account(db_session: Session, user: User, password: str) -> None:
@@ -100,10 +105,11 @@ def delete_account(db_session: Session, user: User, password: str) -> None:
     SQLite the write-ahead log, which still holds the deleted rows' pages, is emptied too (or by
     `flask housekeeping` if readers keep it busy).
     """
-    check_password(user, password)
+    check_password(db_session, user, password)
     user_id: uuid.UUID = user.id
     account_deleting.send(current_app._get_current_object(), user_id=user_id)  # type: ignore[attr-defined]
     destroy_data_key(user_id)
     db_session.execute(delete(User).where(User.id == user_id))
     db_session.commit()
     empty_write_ahead_log(db_session.get_bind(), SHRED_WAIT_SECONDS)
+    remove_outbox_mail_of(user_id)

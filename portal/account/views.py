@@ -26,13 +26,20 @@ from portal.account.services import (
     set_email,
 )
 from portal.auth.current import current_account
-from portal.auth.recovery import LinkInvalid, email_of, find_link_token, unused_code_count
-from portal.auth.views import CODES_TO_SHOW, clear_site_data
+from portal.auth.recovery import (
+    LinkInvalid,
+    email_links_available,
+    email_of,
+    find_link_token,
+    unused_code_count,
+)
+from portal.auth.slowdowns import SlowedDown
+from portal.auth.views import clear_site_data, show_recovery_codes
 from portal.extensions import db, limiter
 from portal.forms import ButtonForm
 from portal.journeys import exported_records, kept_records
 from portal.models.accounts import TokenPurpose
-from portal.security.csrf import keeps_form_on_csrf_failure
+from portal.security.csrf import ends_session_whatever_the_token, keeps_form_on_csrf_failure
 from portal.security.sessions import count_other_sessions, current_session, end_sessions_of
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -41,6 +48,13 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 # Counted per account, not per address: a refuge's wifi is shared by everyone in it.
 DOWNLOAD_LIMIT = "10 per hour"
 WRONG_PASSWORD_MESSAGE = "That is not your current password. Check it and try again."  # noqa: S105 (a message)
+
+
+def slowed_down_message(slowed: SlowedDown) -> str:
+    return (
+        "That password has been wrong several times. For your safety, wait "
+        f"{slowed.wait_seconds} seconds, then try again."
+    )
 
 
 @bp.get("")
@@ -77,6 +91,8 @@ def password() -> str | BaseResponse:
             )
         except WrongPassword:
             form.add_error("current_password", WRONG_PASSWORD_MESSAGE)
+        except SlowedDown as slowed:
+            form.add_error("current_password", slowed_down_message(slowed))
         except NewPasswordRefused as refused:
             form.add_error("new_password", str(refused))
         else:
@@ -92,6 +108,8 @@ def password() -> str | BaseResponse:
 def email() -> str | BaseResponse:
     """Add, change or remove the optional recovery email."""
     user = current_account()
+    if not email_links_available():
+        return render_template("account/email_unavailable.html")
     form = EmailForm()
     if request.method == "GET":
         form.email.data = email_of(user)
@@ -101,6 +119,8 @@ def email() -> str | BaseResponse:
             set_email(db.session, user, form.current_password.data, address)
         except WrongPassword:
             form.add_error("current_password", WRONG_PASSWORD_MESSAGE)
+        except SlowedDown as slowed:
+            form.add_error("current_password", slowed_down_message(slowed))
         else:
             if address:
                 flash(
@@ -145,16 +165,19 @@ def new_recovery_codes() -> str | BaseResponse:
             codes = renew_recovery_codes(db.session, current_account(), form.current_password.data)
         except WrongPassword:
             form.add_error("current_password", WRONG_PASSWORD_MESSAGE)
+        except SlowedDown as slowed:
+            form.add_error("current_password", slowed_down_message(slowed))
         else:
-            current_session()[CODES_TO_SHOW] = codes
-            return redirect(url_for("auth.recovery_codes"))
+            return show_recovery_codes(codes, url_for("account.overview"))
     return render_template("account/new_recovery_codes.html", form=form)
 
 
 @bp.post("/sign-out-other-devices")
 @login_required
+@ends_session_whatever_the_token
 def sign_out_other_devices() -> BaseResponse:
-    """End every session of this account except the one making the request."""
+    """End every session of this account except the one making the request (whatever the
+    form's token: someone hiding their account from another device must never be refused)."""
     ended = end_sessions_of(
         db.session, current_user.id, except_session_id=current_session().session_id
     )
@@ -200,6 +223,8 @@ def delete() -> str | BaseResponse:
             delete_account(db.session, current_account(), form.current_password.data)
         except WrongPassword:
             form.add_error("current_password", WRONG_PASSWORD_MESSAGE)
+        except SlowedDown as slowed:
+            form.add_error("current_password", slowed_down_message(slowed))
         else:
             logout_user()
             current_session().end()

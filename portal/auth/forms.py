@@ -53,7 +53,8 @@ class RegisterForm(PortalForm):
         validators=[Required("Enter a username"), ChosenUsername()],
         description=(
             "Do not use your real name or email address. We add 4 numbers to the end to keep it "
-            "private: if you choose bluebird, your username might be bluebird-4821."
+            "private: if you choose bluebird, your username might be bluebird-4821. Spaces "
+            "become hyphens and capital letters become small ones."
         ),
     )
     password = new_password_field(username_field="chosen_name")

@@ -10,13 +10,15 @@ import hashlib
 import secrets
 import uuid
 from datetime import timedelta
+from urllib.parse import urlsplit
 
-from flask import current_app, url_for
-from sqlalchemy import delete, select
+from flask import current_app
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from portal.auth.usernames import canonical_username
-from portal.mail import send_email
+from portal.extensions import db
+from portal.mail import run_in_background, send_email
 from portal.models.accounts import AccountToken, RecoveryCode, TokenPurpose, User
 from portal.models.base import utcnow
 from portal.security.data_keys import cipher_for
@@ -75,22 +77,27 @@ def unused_code_count(db_session: Session, user_id: uuid.UUID) -> int:
 
 
 def use_recovery_code(db_session: Session, typed_username: str, typed_code: str) -> User:
-    """Spend one recovery code and return its account; RecoveryFailed otherwise (not committed)."""
+    """Spend one recovery code and return its account; RecoveryFailed otherwise (not committed).
+
+    The code is marked used by the statement that finds it unused, so two requests racing with
+    the same code cannot both succeed: the second finds nothing left to mark.
+    """
     user = db_session.scalars(
         select(User).where(User.username == canonical_username(typed_username))
     ).one_or_none()
     # Look a code up even for an unknown name, so both misses cost the same.
     owner_id = user.id if user else uuid.uuid4()
-    code = db_session.scalars(
-        select(RecoveryCode).where(
+    spent = db_session.execute(
+        update(RecoveryCode)
+        .where(
             RecoveryCode.user_id == owner_id,
             RecoveryCode.code_hash == _hash_secret(_canonical_code(typed_code)),
             RecoveryCode.used_at.is_(None),
         )
-    ).one_or_none()
-    if user is None or code is None:
+        .values(used_at=utcnow())
+    )
+    if user is None or spent.rowcount != 1:
         raise RecoveryFailed
-    code.used_at = utcnow()
     return user
 
 
@@ -119,11 +126,28 @@ def _issue_link_token(db_session: Session, user: User, purpose: TokenPurpose) ->
     return token
 
 
+class EmailLinksOff(Exception):
+    """PORTAL_BASE_URL is not set, so no email with a link may be written."""
+
+
+def email_links_available() -> bool:
+    """Whether emails with links can be sent: only with the site's address set."""
+    return bool(current_app.config["BASE_URL"])
+
+
 def _external_url(endpoint: str, **values: str) -> str:
+    """A link for an email, built from PORTAL_BASE_URL alone: never from the request's Host
+    header, which whoever sends the request chooses."""
     base = current_app.config["BASE_URL"]
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+    if not base:
+        raise EmailLinksOff
+    site = urlsplit(base)
+    # Bound to the configured address, so it works without a request (emails are written on a
+    # thread of their own).
+    adapter = current_app.url_map.bind(
+        site.netloc, script_name=site.path or "/", url_scheme=site.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def email_of(user: User) -> str | None:
@@ -135,11 +159,16 @@ def email_of(user: User) -> str | None:
     )
 
 
-def send_reset_link(db_session: Session, typed_username: str) -> None:
-    """Email a reset link if the account exists and has a confirmed address; otherwise nothing.
+def request_reset_link(typed_username: str) -> None:
+    """Ask for a reset link to be sent, after the response: the answer, and how long it takes,
+    are the same whether or not the account exists or has a confirmed address."""
+    if email_links_available():
+        run_in_background(_send_reset_link, typed_username)
 
-    The caller answers the same way whatever happened here.
-    """
+
+def _send_reset_link(typed_username: str) -> None:
+    """Email a reset link if the account exists and has a confirmed address; otherwise nothing."""
+    db_session = db.session
     user = db_session.scalars(
         select(User).where(User.username == canonical_username(typed_username))
     ).one_or_none()
@@ -155,7 +184,8 @@ def send_reset_link(db_session: Session, typed_username: str) -> None:
     send_email(
         address,
         "Reset your Support Space password",
-        "Someone asked to reset the password for your Support Space account.\n\n"
+        owner_id=user.id,
+        body="Someone asked to reset the password for your Support Space account.\n\n"
         f"To choose a new password, open this link within {minutes} minutes:\n{link}\n\n"
         "The link works once. If you did not ask for this, you can ignore this email: "
         "your password has not changed.\n",
@@ -170,14 +200,15 @@ def send_confirmation_link(db_session: Session, user: User, address: str) -> Non
     send_email(
         address,
         "Confirm your email for Support Space",
-        "You added this email address to a Support Space account, so that you can reset "
+        owner_id=user.id,
+        body="You added this email address to a Support Space account, so that you can reset "
         f"your password if you forget it.\n\nTo confirm it, open this link:\n{link}\n\n"
         "If this was not you, ignore this email and nothing will change.\n",
     )
 
 
 def find_link_token(db_session: Session, token: str, purpose: TokenPurpose) -> AccountToken:
-    """The unused, unexpired token for this link, or LinkInvalid."""
+    """The unused, unexpired token for this link, or LinkInvalid (nothing is changed)."""
     row = db_session.scalars(
         select(AccountToken).where(
             AccountToken.token_hash == _hash_secret(token), AccountToken.purpose == purpose.value
@@ -186,3 +217,24 @@ def find_link_token(db_session: Session, token: str, purpose: TokenPurpose) -> A
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
         raise LinkInvalid
     return row
+
+
+def use_link_token(db_session: Session, token: str, purpose: TokenPurpose) -> uuid.UUID:
+    """Spend a link's token and return its account's id; LinkInvalid if it is unknown, used or
+    out of date. Checked and marked used in one statement, so it works once however many
+    requests race with it (not committed: the caller commits with the change it makes)."""
+    now = utcnow()
+    spent = db_session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.token_hash == _hash_secret(token),
+            AccountToken.purpose == purpose.value,
+            AccountToken.used_at.is_(None),
+            AccountToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(AccountToken.user_id)
+    ).all()
+    if len(spent) != 1:
+        raise LinkInvalid
+    return spent[0].user_id

@@ -106,6 +106,13 @@ class PublishedGuide:
     completed_steps: list[str]
     completed_at: datetime | None
 
+    @property
+    def resume_step_id(self) -> str | None:
+        """The step to go on from, while the guide is begun and not finished."""
+        if not self.completed_steps or self.completed_at is not None:
+            return None
+        return next((step for step in self.step_ids if step not in self.completed_steps), None)
+
 
 _PUBLISHED_COLUMNS = (
     Guide.id,

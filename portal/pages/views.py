@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, redirect, render_template
+from flask import Blueprint, Response, current_app, redirect, render_template, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from portal.auth.views import clear_site_data, end_session
+from portal.extensions import db
+from portal.guides.library import published_guides
+from portal.security.csrf import ends_session_whatever_the_token
 from portal.security.headers import public_page
 
 bp = Blueprint("pages", __name__)
@@ -15,6 +19,18 @@ bp = Blueprint("pages", __name__)
 @public_page
 def home() -> str:
     return render_template("pages/home.html")
+
+
+@bp.get("/start")
+def start() -> str | BaseResponse:
+    """Where someone lands after signing in with nowhere else to go: a calm choice, not the
+    account page with its deletion button."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("pages.home"))
+    in_progress = [
+        guide for guide in published_guides(db.session, current_user.id) if guide.resume_step_id
+    ]
+    return render_template("pages/start.html", in_progress=in_progress)
 
 
 @bp.get("/help")
@@ -55,6 +71,7 @@ def quick_exit() -> BaseResponse:
 
 
 @bp.post("/exit")
+@ends_session_whatever_the_token
 def quick_exit_beacon() -> BaseResponse:
     """Quick exit with JavaScript: the page sends this as it replaces itself."""
     end_session()

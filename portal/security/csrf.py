@@ -25,6 +25,14 @@ def keeps_form_on_csrf_failure(view: View) -> View:
     return view
 
 
+def ends_session_whatever_the_token(view: View) -> View:
+    """Mark a way out (sign out, quick exit, signing out other devices) that works with a stale
+    or missing token: a person leaving in a hurry must never be told to try again, and a forged
+    request can only end someone's sessions."""
+    view.ends_session_whatever_the_token = True  # type: ignore[attr-defined]
+    return view
+
+
 def check_csrf() -> None:
     """before_request: refuse cross-site and token-less writes."""
     if request.method in SAFE_METHODS:
@@ -36,6 +44,8 @@ def check_csrf() -> None:
         csrf.protect()
     except CSRFError:
         view = current_app.view_functions.get(request.endpoint or "")
+        if view is not None and getattr(view, "ends_session_whatever_the_token", False):
+            return
         if view is not None and getattr(view, "keeps_form_on_csrf_failure", False):
             g.csrf_failure = True
             return
