@@ -21,7 +21,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, Response, after_this_request, current_app
+
 
 from portal.errors import log_exception_without_message
 from portal.models.base import utcnow
@@ -99,11 +100,13 @@ def remove_outbox_mail_of(owner_id: uuid.UUID) -> int:
     return removed
 
 
-def run_in_background(work: Any, *args: Any) -> None:
-    """Run `work(*args)` in the app's context on a thread of its own (inline when
-    MAIL_SEND_IN_BACKGROUND is off, as in tests), so a request's time never shows what the work
-    found: whether an account exists, or has an address."""
+def run_after_response(work: Any, *args: Any) -> None:
+    """Run `work(*args)` once this request's response has been sent, on a thread of its own in
+    the app's context (inline when MAIL_SEND_IN_BACKGROUND is off, as in tests), so how long the
+    response takes never shows what the work found: whether an account exists, or has an
+    address. Started only after the response, so the work cannot slow the response down."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+
 
     def run() -> None:
         with app.app_context():
@@ -112,8 +115,12 @@ def run_in_background(work: Any, *args: Any) -> None:
             except Exception:  # a thread's error would otherwise vanish unseen
                 log_exception_without_message(sys.exc_info())  # type: ignore[arg-type]
 
-    if app.config["MAIL_SEND_IN_BACKGROUND"]:
-        threading.Thread(target=run, daemon=True).start()
-    else:
+    if not app.config["MAIL_SEND_IN_BACKGROUND"]:
         with app.app_context():
             work(*args)
+        return
+
+    @after_this_request
+    def start_when_sent(response: Response) -> Response:
+        response.call_on_close(threading.Thread(target=run, daemon=True).start)
+        return response

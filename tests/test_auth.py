@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from email import message_from_bytes
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -13,8 +11,10 @@ from sqlalchemy import func, select
 
 from portal.auth.views import RECOVERY_LIMIT, SIGN_IN_LIMIT
 from portal.extensions import db
+from portal.forms import EXPIRED_FORM_MESSAGE
 from portal.models import RecoveryCode, SignInSlowdown, User
 from portal.models.base import utcnow
+from tests.support.browser import live_server
 from tests.support.client import (
     OTHER_PASSWORD,
     PASSWORD,
@@ -24,8 +24,11 @@ from tests.support.client import (
     field_value,
     page_text,
 )
+from tests.support.mail import add_confirmed_email, link_in, read_outbox
+from tests.support.servers import HttpVisitor
 
 NEW_PASSWORD = "lighthouse marmalade bicycle"
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def test_registering_shows_username_and_ten_recovery_codes_once(
@@ -365,33 +368,6 @@ def test_recovery_with_an_unknown_username_gets_the_same_message(
     assert error_messages(wrong_code) == error_messages(unknown)
 
 
-def read_outbox(app: Flask) -> list[str]:
-    outbox = Path(app.config["OUTBOX_DIR"])
-    if not outbox.exists():
-        return []
-    messages = []
-    for path in sorted(outbox.glob("*.eml")):
-        message = message_from_bytes(path.read_bytes())
-        messages.append(message.get_payload(decode=True).decode())
-    return messages
-
-
-def link_in(body: str) -> str:
-    match = re.search(r"http://localhost(/\S+)", body)
-    assert match, body
-    return match.group(1)
-
-
-def add_confirmed_email(
-    app: Flask, client: CheckingClient, address: str = "me@example.org"
-) -> None:
-    client.submit("/account/email", {"email": address, "current_password": PASSWORD})
-    confirm = link_in(read_outbox(app)[-1])
-    page = client.get(confirm)
-    assert "Confirm my email address" in page_text(page)
-    client.post(confirm, data={"csrf_token": client.csrf_token(page)})
-
-
 def test_email_reset_link_works_once_and_only_for_a_while(
     app: Flask, client: CheckingClient, accounts: AccountHelper
 ) -> None:
@@ -538,3 +514,77 @@ def test_recovery_is_throttled(client: CheckingClient) -> None:
     ]
     assert statuses[-2] == 200
     assert statuses[-1] == 429
+
+
+def test_another_account_on_the_same_browser_starts_with_a_fresh_session(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    first = accounts.register(client, "first")
+    client.submit("/diary/search", {"q": "words only the first account typed"})
+    assert "words only the first account typed" in client.get("/diary/search").get_data(
+        as_text=True
+    )
+    second = accounts.register(accounts.new_client(), "second")
+    # Still signed in as the first, someone recovers the second account on this browser.
+    client.submit(
+        "/recover/code",
+        {"username": second.username, "code": second.recovery_codes[0], "password": NEW_PASSWORD},
+    )
+    assert second.username in page_text(client.get("/account"))
+    search = client.get("/diary/search").get_data(as_text=True)
+    assert "words only the first account typed" not in search
+    assert first.username not in search
+
+
+def test_the_csrf_token_is_renewed_at_sign_in(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    account = accounts.register(client)
+    accounts.sign_out(client)
+    before = client.csrf_token(client.get("/sign-in"))
+    client.post(
+        "/sign-in",
+        data={"csrf_token": before, "username": account.username, "password": PASSWORD},
+    )
+    after = client.csrf_token(client.get("/account"))
+    assert after != before
+    refused = client.post("/account/recovery-codes", data={"csrf_token": before})
+    assert error_messages(refused)[0] == EXPIRED_FORM_MESSAGE
+
+
+@pytest.mark.parametrize("app_settings", [{"PORTAL_RATELIMIT_ENABLED": "false"}])
+def test_asking_for_a_reset_link_takes_the_same_time_whoever_asks(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    """The work (finding the account, opening its address, writing the link) starts once the
+    response has gone, so the answer comes as quickly for a name with a confirmed email as for
+    a name nobody has. Timed over HTTP, as someone probing the site would time it."""
+    account = accounts.register(client)
+    add_confirmed_email(app, client)
+    app.config["MAIL_SEND_IN_BACKGROUND"] = True
+    visitor = HttpVisitor()
+    with live_server(app) as base_url:
+        _, page = visitor.request(base_url + "/recover/email")
+        token = CSRF_INPUT.search(page).group(1)
+
+        def answer_time(username: str) -> float:
+            started = time.perf_counter()
+            status, _ = visitor.request(
+                base_url + "/recover/email", {"csrf_token": token, "username": username}
+            )
+            elapsed = time.perf_counter() - started
+            assert status == 302
+            time.sleep(0.1)  # the work after the response is done before the next request
+            return elapsed
+
+        known_times, unknown_times = [], []
+        for _ in range(8):  # interleaved: load on the machine only ever adds time
+            known_times.append(answer_time(account.username))
+            unknown_times.append(answer_time("nobody-9999"))
+    deadline = time.monotonic() + 5
+    while len(read_outbox(app)) < 1 + 8 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(read_outbox(app)) == 1 + 8, "a link went to the real account each time"
+
+    known, unknown = min(known_times), min(unknown_times)
+    assert abs(known - unknown) < max(0.3 * max(known, unknown), 0.001), (known, unknown)

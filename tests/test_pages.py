@@ -67,3 +67,42 @@ def test_signed_in_pages_carry_the_idle_timeout_for_the_script(
     assert soup.body["data-idle-minutes"] == "30"
     assert soup.body["data-timeout-url"] == "/signed-out?reason=timeout"
     assert "signed out" in page_text(client.get("/signed-out?reason=timeout"))
+
+
+def test_signing_in_with_nowhere_to_return_to_lands_on_a_calm_choice(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    account = accounts.register(client)
+    accounts.sign_out(client)
+    response = accounts.sign_in(client, account)
+    assert response.headers["Location"] == "/start"
+    start = client.get("/start")
+    assert "What would you like to do?" in page_text(start)
+    assert "Delete your account" not in page_text(start)
+
+
+def test_the_start_page_offers_to_carry_on_a_guide_begun(
+    client: CheckingClient, accounts: AccountHelper, bundled_guides: None
+) -> None:
+    accounts.register(client)
+    client.submit("/guides/better-sleep/steps/how-you-sleep", {})
+    text = page_text(client.get("/start"))
+    assert "Carry on where you left off" in text
+    assert "Better sleep" in text
+
+
+def test_visitors_are_sent_home_from_the_start_page(client: CheckingClient) -> None:
+    assert client.get("/start").headers["Location"] == "/"
+
+
+def test_registering_from_a_guide_returns_to_it_after_the_codes(
+    client: CheckingClient, accounts: AccountHelper, bundled_guides: None
+) -> None:
+    step = "/guides/better-sleep/steps/how-you-sleep"
+    client.get(step)
+    client.submit(
+        f"/register?next={step}", {"chosen_name": "wren", "password": "purple tractor window"}
+    )
+    client.get("/register/recovery-codes")
+    done = client.post_with_token("/register/recovery-codes")
+    assert done.headers["Location"] == step

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from portal.auth.usernames import canonical_username
 from portal.extensions import db
-from portal.mail import run_in_background, send_email
+from portal.mail import run_after_response, send_email
 from portal.models.accounts import AccountToken, RecoveryCode, TokenPurpose, User
 from portal.models.base import utcnow
 from portal.security.data_keys import cipher_for
@@ -163,7 +163,7 @@ def request_reset_link(typed_username: str) -> None:
     """Ask for a reset link to be sent, after the response: the answer, and how long it takes,
     are the same whether or not the account exists or has a confirmed address."""
     if email_links_available():
-        run_in_background(_send_reset_link, typed_username)
+        run_after_response(_send_reset_link, typed_username)
 
 
 def _send_reset_link(typed_username: str) -> None:
