@@ -78,6 +78,16 @@ class BaseConfig:
 
         self.PASSWORD_HASH_PROFILE = "rfc9106-low-memory"  # noqa: S105 (a profile name)
         self.RESET_LINK_MINUTES = self._int("PORTAL_RESET_LINK_MINUTES", 60)
+        # Accounts not signed in to for this long are deleted by `flask housekeeping`; 0 keeps
+        # them until their owners delete them. The privacy page states the figure.
+        self.UNUSED_ACCOUNT_MONTHS = self._int("PORTAL_UNUSED_ACCOUNT_MONTHS", 24)
+        # Who runs the site and how to reach them, named on the privacy page (required in
+        # production), where feedback goes (an email address or a web address), and how long
+        # the people who run the server keep keystore backups (README, "Keys and backups").
+        self.ORGANISATION = env.get("PORTAL_ORGANISATION") or None
+        self.ORGANISATION_CONTACT = env.get("PORTAL_ORGANISATION_CONTACT") or None
+        self.FEEDBACK = env.get("PORTAL_FEEDBACK") or None
+        self.KEYSTORE_BACKUP_DAYS = self._int("PORTAL_KEYSTORE_BACKUP_DAYS", 7)
 
         # Email is optional: without an SMTP host, messages are written to instance/outbox/.
         self.MAIL_FROM = env.get("PORTAL_MAIL_FROM", "Support Space <no-reply@localhost>")
@@ -127,6 +137,8 @@ class DevelopmentConfig(BaseConfig):
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         super().__init__(environ)
         self.BASE_URL = self.BASE_URL or "http://127.0.0.1:5000"  # where `make run` serves
+        self.ORGANISATION = self.ORGANISATION or "Support Space (a copy running for development)"
+        self.ORGANISATION_CONTACT = self.ORGANISATION_CONTACT or "privacy@example.org"
 
 
 class TestingConfig(BaseConfig):
@@ -140,6 +152,8 @@ class TestingConfig(BaseConfig):
         self.PASSWORD_HASH_PROFILE = "fast-for-tests"  # noqa: S105 (a profile name)
         self.MAIL_SEND_IN_BACKGROUND = False
         self.BASE_URL = self.BASE_URL or "http://localhost"  # the test client's address
+        self.ORGANISATION = self.ORGANISATION or "Example Victim Support Charity"
+        self.ORGANISATION_CONTACT = self.ORGANISATION_CONTACT or "privacy@example.org"
 
 
 class ProductionConfig(BaseConfig):
@@ -176,7 +190,13 @@ class ProductionConfig(BaseConfig):
                 "PORTAL_KEYSTORE_URL must name a different database from PORTAL_DATABASE_URL, "
                 "so that backups of the records never hold the keys to them."
             )
+        if not self.ORGANISATION or not self.ORGANISATION_CONTACT:
+            raise ConfigurationError(
+                "PORTAL_ORGANISATION and PORTAL_ORGANISATION_CONTACT must be set in production: "
+                "the privacy page must say who runs the site and how to reach them."
+            )
         if self.SMTP_HOST and not self.BASE_URL:
+
             raise ConfigurationError(
                 "PORTAL_BASE_URL (for example https://support.example.org) must be set when "
                 "email is on, so links in messages point at the real site."

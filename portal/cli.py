@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from portal import migrate
+from portal.account.services import delete_unused_accounts
 from portal.auth.slowdowns import forget_old_slowdowns
 from portal.contacts import current_contacts
 from portal.database import SQLITE_BUSY_SECONDS, empty_write_ahead_log, is_sqlite
@@ -91,9 +92,14 @@ def sessions_purge() -> None:
 @click.command("housekeeping")
 @with_appcontext
 def housekeeping() -> None:
-    """Delete ended sessions and old sign-in failures, and clear deleted accounts' keys (and on
-    SQLite their records) from the databases' storage. Run it from cron every 5 to 15 minutes."""
+    """Delete ended sessions, old sign-in failures and accounts unused for
+    PORTAL_UNUSED_ACCOUNT_MONTHS, and clear deleted accounts' keys (and on SQLite their records)
+    from the databases' storage. Run it from cron every 5 to 15 minutes."""
     _purge_sessions_and_failures()
+    months = current_app.config["UNUSED_ACCOUNT_MONTHS"]
+    deleted = delete_unused_accounts(db.session, months)
+    if months:
+        click.echo(f"Deleted {deleted} accounts nobody had signed in to for {months} months.")
     unfinished = []
     if shred_destroyed_keys():
         click.echo("Cleared the keys of deleted accounts from the keystore's storage.")

@@ -23,7 +23,6 @@ from typing import Any
 
 from flask import Flask, Response, after_this_request, current_app
 
-
 from portal.errors import log_exception_without_message
 from portal.models.base import utcnow
 
@@ -106,7 +105,6 @@ def run_after_response(work: Any, *args: Any) -> None:
     response takes never shows what the work found: whether an account exists, or has an
     address. Started only after the response, so the work cannot slow the response down."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-
 
     def run() -> None:
         with app.app_context():

@@ -12,6 +12,8 @@ GOOD_PRODUCTION = {
     "PORTAL_DATA_KEYS": new_data_keys_entry("prod1"),
     "PORTAL_DATABASE_URL": "postgresql://support@db/support",
     "PORTAL_KEYSTORE_URL": "postgresql://support@keys/support_keys",
+    "PORTAL_ORGANISATION": "Northtown Victim Support",
+    "PORTAL_ORGANISATION_CONTACT": "privacy@northtown.example",
 }
 
 
@@ -28,6 +30,8 @@ def test_good_production_settings_pass() -> None:
         ({"PORTAL_KEYSTORE_URL": ""}, "PORTAL_KEYSTORE_URL must both be set"),
         ({"PORTAL_KEYSTORE_URL": GOOD_PRODUCTION["PORTAL_DATABASE_URL"]}, "different database"),
         ({"PORTAL_SMTP_HOST": "smtp.example.org"}, "PORTAL_BASE_URL"),
+        ({"PORTAL_ORGANISATION": ""}, "PORTAL_ORGANISATION"),
+        ({"PORTAL_ORGANISATION_CONTACT": ""}, "PORTAL_ORGANISATION_CONTACT"),
     ],
 )
 def test_production_refuses_to_start_without_its_secrets(

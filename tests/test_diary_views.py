@@ -69,7 +69,7 @@ def user_id_of(app: Flask, username: str | None = None) -> uuid.UUID:
 def test_a_visitor_is_told_what_the_diary_is_and_how_to_start_one(client: CheckingClient) -> None:
     response = client.get("/diary")
     assert response.status_code == 200
-    assert "Only you can read it" in page_text(response)
+    assert "People who work for the charity have no way to see it" in page_text(response)
     assert soup_of(response).find("a", string="Create a free account")
 
 

@@ -90,6 +90,8 @@ def make_production_app(urls: DatabaseUrls, tmp_path: Path) -> Flask:
                 "PORTAL_DATABASE_URL": urls.main,
                 "PORTAL_KEYSTORE_URL": urls.keystore,
                 "PORTAL_OUTBOX_DIR": str(tmp_path / "outbox"),
+                "PORTAL_ORGANISATION": "Northtown Victim Support",
+                "PORTAL_ORGANISATION_CONTACT": "privacy@northtown.example",
             }
         )
     )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from portal.auth.recovery import (
@@ -98,15 +99,28 @@ def confirm_email_address(db_session: Session, token: str) -> None:
 
 
 def delete_account(db_session: Session, user: User, password: str) -> None:
-    """Delete everything the account holds, now.
-
-    The data key goes first: from that moment every sealed record of the account, here and in
-    any backup, is unreadable. Then the account row, which takes every other row with it. On
-    SQLite the write-ahead log, which still holds the deleted rows' pages, is emptied too (or by
-    `flask housekeeping` if readers keep it busy).
-    """
+    """Delete everything the account holds, now, after checking its password."""
     check_password(db_session, user, password)
-    user_id: uuid.UUID = user.id
+    _delete_everything(db_session, user.id)
+
+
+def delete_unused_accounts(db_session: Session, months: int) -> int:
+    """Delete accounts nobody has signed in to for `months` months (a month counted as 31 days,
+    so never early); returns how many. Run by `flask housekeeping`; 0 months deletes none."""
+    if months <= 0:
+        return 0
+    unused_since = utcnow() - timedelta(days=31 * months)
+    unused = db_session.scalars(select(User.id).where(User.last_signed_in_at < unused_since)).all()
+    for user_id in unused:
+        _delete_everything(db_session, user_id)
+    return len(unused)
+
+
+def _delete_everything(db_session: Session, user_id: uuid.UUID) -> None:
+    """The data key goes first: from that moment every sealed record of the account, here and
+    in any backup, is unreadable. Then the account row, which takes every other row with it. On
+    SQLite the write-ahead log, which still holds the deleted rows' pages, is emptied too (or by
+    `flask housekeeping` if readers keep it busy)."""
     account_deleting.send(current_app._get_current_object(), user_id=user_id)  # type: ignore[attr-defined]
     destroy_data_key(user_id)
     db_session.execute(delete(User).where(User.id == user_id))

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -70,6 +79,8 @@ def overview() -> str:
         other_sessions=count_other_sessions(db.session, user.id, current_session().session_id),
         sign_out_others_form=ButtonForm(),
         kept_records=kept_records(),
+        keystore_backup_days=current_app.config["KEYSTORE_BACKUP_DAYS"],
+        email_available=email_links_available(),
     )
 
 

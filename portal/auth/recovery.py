@@ -105,6 +105,7 @@ def set_new_password(hashing: PasswordHashing, user: User, password: str) -> Non
     """Store a new password hash; the caller ends the account's sessions and commits."""
     user.password_hash = hashing.hash(password)
     user.password_changed_at = utcnow()
+    user.last_signed_in_at = utcnow()  # whoever sets a new password is signed in as they do
 
 
 def _issue_link_token(db_session: Session, user: User, purpose: TokenPurpose) -> str:

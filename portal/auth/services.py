@@ -25,7 +25,7 @@ from portal.auth.slowdowns import (
 )
 from portal.auth.usernames import canonical_username, chosen_name_problem, with_random_suffix
 from portal.models.accounts import User
-from portal.models.base import new_id
+from portal.models.base import new_id, utcnow
 from portal.security.data_keys import create_data_key, destroy_data_key
 from portal.security.passwords import PasswordHashing, password_problem
 from portal.signals import account_signed_in
@@ -116,6 +116,7 @@ def authenticate(
         record_failure(db_session, key, slowdown)
         raise SignInFailed
     forget_failures(db_session, slowdown)
+    user.last_signed_in_at = utcnow()
     if hashing.needs_rehash(user.password_hash):
         user.password_hash = hashing.hash(password)
     db_session.commit()

@@ -27,6 +27,8 @@ class User(UserMixin, Base):
     email_confirmed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Accounts nobody signs in to for UNUSED_ACCOUNT_MONTHS are deleted (`flask housekeeping`).
+    last_signed_in_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     sessions: Mapped[list[WebSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

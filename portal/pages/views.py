@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from flask import Blueprint, Response, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
@@ -47,10 +50,52 @@ def staying_safe() -> str:
     return render_template("pages/staying_safe.html")
 
 
+# The date the privacy page's words last changed: update it with them.
+PRIVACY_UPDATED = date(2026, 11, 29)
+
+
+@dataclass(frozen=True)
+class PrivacyFacts:
+    """What the privacy page states, from the settings that make each statement true."""
+
+    organisation: str
+    contact: str
+    unused_account_months: int
+    keystore_backup_days: int
+    max_hours: int
+    updated: date = PRIVACY_UPDATED
+
+
 @bp.get("/privacy")
 @public_page
 def privacy() -> str:
-    return render_template("pages/privacy.html")
+    config = current_app.config
+    facts = PrivacyFacts(
+        organisation=config["ORGANISATION"] or "the charity that runs this site",
+        contact=config["ORGANISATION_CONTACT"] or "the charity that runs this site",
+        unused_account_months=config["UNUSED_ACCOUNT_MONTHS"],
+        keystore_backup_days=config["KEYSTORE_BACKUP_DAYS"],
+        max_hours=config["SESSION_MAX_HOURS"],
+    )
+    return render_template("pages/privacy.html", privacy=facts)
+
+
+@bp.get("/feedback")
+@public_page
+def feedback() -> str:
+    """How to tell the people who run the site what works and what does not."""
+    where = current_app.config["FEEDBACK"] or current_app.config["ORGANISATION_CONTACT"]
+    href = None
+    if where and "@" in where and "://" not in where:
+        href = f"mailto:{where}"
+    elif where and where.startswith(("https://", "http://")):
+        href = where
+    return render_template(
+        "pages/feedback.html",
+        where=where,
+        href=href,
+        organisation=current_app.config["ORGANISATION"],
+    )
 
 
 @bp.get("/accessibility")
