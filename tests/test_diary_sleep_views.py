@@ -160,7 +160,11 @@ def test_weeks_are_averaged_as_cbt_for_insomnia_does(signed_in: CheckingClient) 
             "awake_minutes",
             "Enter how many minutes you were awake in the night as a whole number, like 15",
         ),
-        ({"bed_time": "late"}, "bed_time", "Enter the time you got into bed as a time, like 22:30"),
+        (
+            {"bed_time": "late"},
+            "bed_time",
+            "Enter the time you got into bed as a time, like 22:45 or 10:45pm",
+        ),
         ({"lights_out": ""}, "lights_out", "Enter the time you tried to go to sleep"),
         ({"quality": ""}, "quality", "Choose how well you slept"),
         ({"notes": "z" * 2001}, "notes", "Your notes must be 2,000 characters or fewer"),
