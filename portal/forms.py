@@ -13,15 +13,18 @@ from wtforms import Field, Form, HiddenField, IntegerField, RadioField, SelectMu
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation, ValidationError
 
-from portal.dates import today_in_london
+from portal.dates import clock_time, today_in_london
 from portal.security.csrf import csrf_failed
 
 DIGITS = re.compile(r"[0-9]+")  # ASCII digits only: "²".isdigit() is true, but int("²") fails
 MAX_VERSION = 2**31 - 1  # the largest a version column holds on every database we support
+# 22:45, 2245, 22.45, 22 45, 10:45pm, 10.45 p.m., 10pm, 945pm: the hour, then perhaps minutes,
+# then perhaps am or pm written any usual way.
 CLOCK_TIME = re.compile(
-    r"(?P<hour>[0-9]{1,2})(?:[:.]?(?P<minute>[0-9]{2}))?\s*(?P<half>am|pm|a\.m\.|p\.m\.)?",
+    r"(?P<hour>[0-9]{1,2})(?:[:.\s]?(?P<minute>[0-9]{2}))?\s*(?:(?P<am_or_pm>[ap])\.?\s?m\.?)?",
     re.IGNORECASE,
 )
+CLOCK_WORDS = {"midnight": time(0, 0), "noon": time(12, 0), "midday": time(12, 0)}
 EXPIRED_FORM_MESSAGE = (
     "This page was open for a long time, so for your safety we did not save it. "
     "Check what you typed below and send it again."
@@ -282,53 +285,103 @@ class WholeNumberField(IntegerField):
             raise StopValidation
 
 
+class NotAClockTime(ValueError):
+    """What was typed is not a clock time; `advice` says how to write one, following "Enter the
+    time you got into bed"."""
+
+    NOT_A_TIME = "as a time, like 22:45 or 10:45pm"
+    MORNING_OR_NIGHT = "with minutes, or with am or pm, like 22:00 or 10pm"
+    NOT_ON_THE_CLOCK = "as a real time: hours go from 0 to 23 and minutes from 00 to 59"
+    NOT_ON_A_12_HOUR_CLOCK = (
+        "as a real time: with am or pm, hours go from 1 to 12 and minutes from 00 to 59"
+    )
+    OTHER_DIGITS = "using the numbers 0 to 9, like 22:45"
+
+    def __init__(self, advice: str) -> None:
+        super().__init__(advice)
+        self.advice = advice
+
+
 class TimeOfDayField(Field):
-    """A clock time. Browsers with a time picker send 22:30; typed by hand, 2230, 22.30, 10:30pm
-    and 10pm are understood too. Anything else gets `invalid_message` and is shown as typed."""
+    """A clock time typed into a text box, read as parse_clock_time() reads it. Once read it is
+    shown on the 24-hour clock, with `read_as` saying how what was typed was understood; what
+    cannot be read is shown as typed, with a message built from `what` that says how to write it.
+    """
 
     def __init__(
         self,
         label: str | None = None,
         validators: Any = None,
         *,
-        invalid_message: str,
+        what: str,
         **kwargs: Any,
     ) -> None:
         super().__init__(label, validators, **kwargs)
-        self.invalid_message = invalid_message
+        self.what = what
         self.typed = ""
 
     def _value(self) -> str:
         if isinstance(self.data, time):
-            return f"{self.data.hour:02d}:{self.data.minute:02d}"
+            return on_the_24_hour_clock(self.data)
         return self.typed
+
+    @property
+    def read_as(self) -> str:
+        """The line beside the box saying how what was typed was read; '' if nothing to say."""
+        return how_a_time_was_read(self.typed)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         self.typed = str(valuelist[0]).strip() if valuelist else ""
         self.data = None
         if self.typed:
-            self.data = parse_clock_time(self.typed)
-            if self.data is None:
-                raise ValueError(self.invalid_message)
+            try:
+                self.data = parse_clock_time(self.typed)
+            except NotAClockTime as problem:
+                raise ValueError(f"Enter {self.what} {problem.advice}") from None
 
     def pre_validate(self, form: Form) -> None:
         if self.process_errors:
             raise StopValidation
 
 
-def parse_clock_time(text: str) -> time | None:
-    """'22:30', '2230', '22.30', '10:30pm', '10pm' as a time; None if it is not one."""
-    match = CLOCK_TIME.fullmatch(text.strip())
+def parse_clock_time(text: str) -> time:
+    """A clock time as people type it: '22:45', '2245', '22.45', '10:45pm', '10.45 p.m.', '10pm',
+    '945pm', 'noon', 'midnight'. Raises NotAClockTime, with advice, for anything else: a bare
+    '10' (morning or night?), '25:00', '13pm', digits other than 0 to 9."""
+    text = text.strip()
+    if text.lower() in CLOCK_WORDS:
+        return CLOCK_WORDS[text.lower()]
+    if any(character.isdigit() and not character.isascii() for character in text):
+        raise NotAClockTime(NotAClockTime.OTHER_DIGITS)
+    match = CLOCK_TIME.fullmatch(text)
     if match is None:
-        return None
+        raise NotAClockTime(NotAClockTime.NOT_A_TIME)
     hour, minute = int(match["hour"]), int(match["minute"] or 0)
-    half = (match["half"] or "").lower().replace(".", "")
-    if half:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if half == "pm" else 0)
-    elif match["minute"] is None:
-        return None  # a bare "10" could be morning or night
+    if match["am_or_pm"]:
+        if not 1 <= hour <= 12 or minute > 59:
+            raise NotAClockTime(NotAClockTime.NOT_ON_A_12_HOUR_CLOCK)
+        return time(hour % 12 + (12 if match["am_or_pm"].lower() == "p" else 0), minute)
+    if match["minute"] is None:
+        raise NotAClockTime(NotAClockTime.MORNING_OR_NIGHT)
     if hour > 23 or minute > 59:
-        return None
+        raise NotAClockTime(NotAClockTime.NOT_ON_THE_CLOCK)
     return time(hour, minute)
+
+
+def on_the_24_hour_clock(moment: time) -> str:
+    """'22:45', '06:05'."""
+    return f"{moment.hour:02d}:{moment.minute:02d}"
+
+
+def how_a_time_was_read(typed: str) -> str:
+    """'We read “10.45 pm” as 22:45, which is 10:45pm.', said beside a time box, both when the
+    form comes back and (through the sleep diary's read-time page) as the person leaves the box;
+    '' when it was typed as the box would show it, or cannot be read."""
+    try:
+        moment = parse_clock_time(typed)
+    except NotAClockTime:
+        return ""
+    shown = on_the_24_hour_clock(moment)
+    if typed.strip() == shown:
+        return ""
+    return f"We read “{typed.strip()}” as {shown}, which is {clock_time(moment)}."

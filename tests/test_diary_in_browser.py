@@ -209,6 +209,102 @@ def test_an_impossible_date_is_explained_and_nothing_typed_is_lost(
         expect(page.get_by_label("Tags (optional)")).to_have_value("noise, neighbours")
 
 
+PHONE_WIDTH = 360  # a small phone: the time boxes must still show all of "10:45 p.m."
+TIMES_AS_TYPED = {
+    "What time did you get into bed?": ("2245", "22:45", "We read “2245” as 22:45"),
+    "What time did you try to go to sleep?": ("11.15 pm", "23:15", "We read “11.15 pm” as 23:15"),
+    "What time did you wake up for the last time?": ("6.30am", "06:30", "We read “6.30am”"),
+    "What time did you get out of bed?": ("07:00", "07:00", ""),
+}
+
+
+def read_as_line(page: Page, label: str) -> Locator:
+    box_id = page.get_by_label(label).get_attribute("id")
+    return page.locator(f"#{box_id}-read-as")
+
+
+@WITH_AND_WITHOUT_JAVASCRIPT
+def test_times_typed_as_people_write_them_are_read_shown_and_saved(
+    browser: Browser, site: str, javascript: bool
+) -> None:
+    night_of = a_recent_night_without_a_clock_change()
+    with browser_page(browser, site, javascript=javascript, width=PHONE_WIDTH) as (page, off_site):
+        register_in_browser(page)
+        page.goto("/diary/sleep/new")
+        fill_date(
+            page.get_by_role("group", name="Which night was it?"),
+            str(night_of.day),
+            str(night_of.month),
+            str(night_of.year),
+        )
+        for label, (typed, _, _) in TIMES_AS_TYPED.items():
+            box = page.get_by_label(label)
+            box.fill(typed)
+            # A browser's own time box would have stayed empty for "2245".
+            expect(box).to_have_value(typed)
+        page.get_by_label("How long did it take you to fall asleep?").fill("15")
+        page.get_by_label("How many times did you wake up in the night?").fill("0")
+        page.get_by_label("In total, how long were you awake in the night?").fill("0")
+        page.get_by_role("button", name="Save this night").click()  # how well: not answered
+
+        expect(page.get_by_role("alert")).to_contain_text("Choose how well you slept")
+        for label, (_, shown, line) in TIMES_AS_TYPED.items():
+            expect(page.get_by_label(label)).to_have_value(shown)
+            if line:
+                expect(read_as_line(page, label)).to_contain_text(line)
+            else:
+                expect(read_as_line(page, label)).to_be_empty()
+        expect(page.get_by_label("What time did you get into bed?")).to_have_accessible_description(
+            re.compile("We read “2245” as 22:45, which is 10:45pm.$")
+        )
+        if javascript:  # axe runs as a script in the page; the page is the same without
+            assert serious_accessibility_problems(page) == []
+
+        page.get_by_role("group", name="How well did you sleep?").get_by_label(
+            "Fairly well", exact=True
+        ).check()
+        page.get_by_role("button", name="Save this night").click()
+        expect(summary_value(page, "Got into bed")).to_have_text(
+            f"10:45pm, {date_in_words(night_of)}"
+        )
+        expect(summary_value(page, "Tried to go to sleep")).to_have_text("11:15pm")
+        expect(summary_value(page, "Woke up for the last time")).to_have_text(
+            f"6:30am, {date_in_words(night_of + timedelta(days=1))}"
+        )
+        expect(summary_value(page, "Time in bed")).to_have_text("8 hours 15 minutes")
+        page.get_by_role("link", name="Change this night").click()
+        expect(page.get_by_label("What time did you get into bed?")).to_have_value("22:45")
+        off_site.assert_only_navigations_to()
+
+
+def test_leaving_a_time_box_says_how_the_time_was_read(browser: Browser, site: str) -> None:
+    with browser_page(browser, site, width=PHONE_WIDTH) as (page, off_site):
+        register_in_browser(page)
+        page.goto("/diary/sleep/new")
+        bed = page.get_by_label("What time did you get into bed?")
+        line = read_as_line(page, "What time did you get into bed?")
+        expect(line).to_have_attribute("aria-live", "polite")
+
+        bed.fill("10:45 p.m.")
+        expect(line).to_be_empty()  # nothing is said while the person is still typing
+        bed.press("Tab")
+        expect(line).to_have_text("We read “10:45 p.m.” as 22:45, which is 10:45pm.")
+        expect(bed).to_have_value("10:45 p.m.")
+        assert bed.evaluate("box => box.scrollWidth <= box.clientWidth"), "the time is cut off"
+        assert serious_accessibility_problems(page) == []
+
+        bed.fill("10")
+        bed.press("Tab")
+        expect(line).to_be_empty()  # not a time: the message comes when the form is sent
+        bed.fill("945pm")
+        bed.press("Tab")
+        expect(line).to_have_text("We read “945pm” as 21:45, which is 9:45pm.")
+        bed.fill("22:45")
+        bed.press("Tab")
+        expect(line).to_be_empty()
+        off_site.assert_only_navigations_to()
+
+
 # The pages are the same whichever database is beneath them (the journeys above run on both), so
 # this long walk through every page runs once, to keep the file quick.
 @pytest.mark.parametrize("database_urls", ["sqlite"], indirect=True)

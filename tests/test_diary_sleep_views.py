@@ -72,6 +72,81 @@ def test_a_night_is_worked_out_as_by_hand(signed_in: CheckingClient) -> None:
     assert shown["Notes"] == "Music through the wall until midnight"
 
 
+TIME_BOXES = ("bed_time", "lights_out", "final_wake", "out_of_bed")
+
+
+def test_time_boxes_take_whatever_is_typed(signed_in: CheckingClient) -> None:
+    """A browser's own time box cannot hold "2245" (it stays empty) and may show AM and PM
+    against a hint that asks for the 24-hour clock: the times are plain text boxes."""
+    soup = soup_of(signed_in.get("/diary/sleep/new"))
+    for name in TIME_BOXES:
+        box = soup.select_one(f"#{name}")
+        assert box is not None
+        assert (box["type"], box["autocomplete"], box["spellcheck"]) == ("text", "off", "false")
+        hint = soup.select_one(f"#{name}-hint")
+        assert hint is not None
+        assert hint.get_text() == "For example 22:45, 2245 or 10:45pm"
+
+
+def test_a_time_typed_as_four_figures_is_saved_as_that_time(signed_in: CheckingClient) -> None:
+    night_of = today_in_london() - timedelta(days=3)
+    address = add_night(signed_in, night_of, bed_time="2245", final_wake="6.45 am")
+    shown = facts(signed_in.get(address))
+    assert shown["Got into bed"] == f"10:45pm, {date_in_words(night_of)}"
+    assert shown["Woke up for the last time"] == (
+        f"6:45am, {date_in_words(night_of + timedelta(days=1))}"
+    )
+    assert field_value(signed_in.get(address + "/edit"), "bed_time") == "22:45"
+
+
+def test_a_form_sent_back_shows_each_time_as_it_was_read(signed_in: CheckingClient) -> None:
+    typed = night_form(
+        today_in_london() - timedelta(days=2), bed_time="10.45 pm", lights_out="23:00", quality=""
+    )
+    response = signed_in.submit("/diary/sleep/new", typed)
+    assert error_messages(response) == ["Choose how well you slept"]
+    assert field_value(response, "bed_time") == "22:45"
+    line = soup_of(response).select_one("#bed_time-read-as")
+    assert line is not None
+    assert line.get_text() == "We read “10.45 pm” as 22:45, which is 10:45pm."
+    box = soup_of(response).select_one("#bed_time")
+    assert box is not None
+    assert "bed_time-read-as" in box["aria-describedby"].split()
+    # A time typed as the box shows it needs no line.
+    assert soup_of(response).select_one("#lights_out-read-as").get_text() == ""
+
+
+@pytest.mark.parametrize(
+    ("typed", "line"),
+    [
+        ("945pm", "We read “945pm” as 21:45, which is 9:45pm."),
+        ("12am", "We read “12am” as 00:00, which is midnight."),
+        ("22:45", ""),
+        ("10", ""),
+        ("٢٢:٤٥", ""),
+    ],
+)
+def test_the_line_shown_as_a_person_leaves_a_time_box_is_the_forms_own(
+    signed_in: CheckingClient, typed: str, line: str
+) -> None:
+    signed_in.get("/diary/sleep/new")
+    response = signed_in.post_with_token("/diary/sleep/read-time", {"typed": typed})
+    assert response.status_code == 200
+    assert response.get_json() == {"read_as": line}
+
+
+def test_how_a_time_is_read_is_only_said_to_a_signed_in_person_who_sent_a_token(
+    signed_in: CheckingClient, accounts: AccountHelper
+) -> None:
+    signed_in.get("/diary/sleep/new")
+    assert signed_in.post("/diary/sleep/read-time", data={"typed": "2245"}).status_code == 400
+    stranger = accounts.new_client()
+    stranger.get("/sign-in")
+    response = stranger.post_with_token("/diary/sleep/read-time", {"typed": "2245"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
+
+
 @pytest.mark.parametrize(
     ("night_of", "in_bed"),
     [
@@ -160,7 +235,11 @@ def test_weeks_are_averaged_as_cbt_for_insomnia_does(signed_in: CheckingClient) 
             "awake_minutes",
             "Enter how many minutes you were awake in the night as a whole number, like 15",
         ),
-        ({"bed_time": "late"}, "bed_time", "Enter the time you got into bed as a time, like 22:30"),
+        (
+            {"bed_time": "late"},
+            "bed_time",
+            "Enter the time you got into bed as a time, like 22:45 or 10:45pm",
+        ),
         ({"lights_out": ""}, "lights_out", "Enter the time you tried to go to sleep"),
         ({"quality": ""}, "quality", "Choose how well you slept"),
         ({"notes": "z" * 2001}, "notes", "Your notes must be 2,000 characters or fewer"),

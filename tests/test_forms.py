@@ -18,6 +18,7 @@ from portal.forms import (
     TimeOfDayField,
     VersionField,
     WholeNumberField,
+    on_the_24_hour_clock,
     parse_clock_time,
 )
 
@@ -101,46 +102,116 @@ def test_a_saved_date_fills_the_boxes() -> None:
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [
-        ("22:30", time(22, 30)),
+        ("22:45", time(22, 45)),
+        ("2245", time(22, 45)),
+        ("22.45", time(22, 45)),
+        ("22 45", time(22, 45)),
+        (" 22:45 ", time(22, 45)),
+        ("10:45pm", time(22, 45)),
+        ("10.45 pm", time(22, 45)),
+        ("10:45 p.m.", time(22, 45)),
+        ("10:45 PM", time(22, 45)),
+        ("10pm", time(22, 0)),
+        ("10 pm", time(22, 0)),
+        ("945pm", time(21, 45)),
+        ("6.45am", time(6, 45)),
         ("06:45", time(6, 45)),
         ("6:45", time(6, 45)),
-        ("2230", time(22, 30)),
-        ("22.30", time(22, 30)),
-        ("10:30pm", time(22, 30)),
-        ("10.30 p.m.", time(22, 30)),
-        ("10pm", time(22, 0)),
-        ("12am", time(0, 0)),
-        ("12pm", time(12, 0)),
+        ("09:05", time(9, 5)),
+        ("0:30", time(0, 30)),
         ("00:00", time(0, 0)),
-        ("10", None),  # morning or night? ask again
-        ("24:00", None),
-        ("22:60", None),
-        ("13pm", None),
-        ("half ten", None),
-        ("", None),
+        ("23:59", time(23, 59)),
+        ("12am", time(0, 0)),
+        ("12:30am", time(0, 30)),
+        ("12pm", time(12, 0)),
+        ("noon", time(12, 0)),
+        ("midday", time(12, 0)),
+        ("Midnight", time(0, 0)),
     ],
 )
-def test_clock_times_are_read_as_people_type_them(typed: str, expected: time | None) -> None:
+def test_clock_times_are_read_as_people_type_them(typed: str, expected: time) -> None:
     assert parse_clock_time(typed) == expected
 
 
 class NightForm(Form):
-    bed = TimeOfDayField("Bed", invalid_message="Enter the time you went to bed, like 22:30")
+    bed = TimeOfDayField("Bed", what="the time you went to bed")
     minutes = WholeNumberField("Minutes", invalid_message="Enter the minutes as a whole number")
 
 
-def test_a_time_that_is_not_one_is_shown_again_with_a_message() -> None:
-    form = NightForm(MultiDict({"bed": "late", "minutes": "20"}))
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("10", "Enter the time you went to bed with minutes, or with am or pm, like 22:00 or 10pm"),
+        ("7", "Enter the time you went to bed with minutes, or with am or pm, like 22:00 or 10pm"),
+        (
+            "25:00",
+            "Enter the time you went to bed as a real time: "
+            "hours go from 0 to 23 and minutes from 00 to 59",
+        ),
+        (
+            "24:00",
+            "Enter the time you went to bed as a real time: "
+            "hours go from 0 to 23 and minutes from 00 to 59",
+        ),
+        (
+            "12:60",
+            "Enter the time you went to bed as a real time: "
+            "hours go from 0 to 23 and minutes from 00 to 59",
+        ),
+        (
+            "13pm",
+            "Enter the time you went to bed as a real time: "
+            "with am or pm, hours go from 1 to 12 and minutes from 00 to 59",
+        ),
+        (
+            "0am",
+            "Enter the time you went to bed as a real time: "
+            "with am or pm, hours go from 1 to 12 and minutes from 00 to 59",
+        ),
+        ("２２:４５", "Enter the time you went to bed using the numbers 0 to 9, like 22:45"),
+        ("٢٢:٤٥", "Enter the time you went to bed using the numbers 0 to 9, like 22:45"),
+        ("²²:45", "Enter the time you went to bed using the numbers 0 to 9, like 22:45"),
+        ("9" * 40, "Enter the time you went to bed as a time, like 22:45 or 10:45pm"),
+        ("22:4", "Enter the time you went to bed as a time, like 22:45 or 10:45pm"),
+        ("10:45xm", "Enter the time you went to bed as a time, like 22:45 or 10:45pm"),
+        ("half ten", "Enter the time you went to bed as a time, like 22:45 or 10:45pm"),
+        ("late", "Enter the time you went to bed as a time, like 22:45 or 10:45pm"),
+    ],
+)
+def test_a_time_that_cannot_be_read_is_kept_with_how_to_write_it(typed: str, message: str) -> None:
+    form = NightForm(MultiDict({"bed": typed, "minutes": "20"}))
     assert not form.validate()
-    assert form.bed.errors == ["Enter the time you went to bed, like 22:30"]
-    assert form.bed._value() == "late"
+    assert form.bed.errors == [message]
+    assert form.bed._value() == typed.strip()
+    assert form.bed.read_as == ""
     assert form.minutes.data == 20
 
 
-def test_a_time_that_is_one_is_shown_on_the_24_hour_clock() -> None:
-    form = NightForm(MultiDict({"bed": "10:05pm", "minutes": "0"}))
+@pytest.mark.parametrize(
+    ("typed", "read_as"),
+    [
+        ("10.45 pm", "We read “10.45 pm” as 22:45, which is 10:45pm."),
+        ("2245", "We read “2245” as 22:45, which is 10:45pm."),
+        ("945", "We read “945” as 09:45, which is 9:45am."),
+        ("12am", "We read “12am” as 00:00, which is midnight."),
+        ("noon", "We read “noon” as 12:00, which is midday."),
+        ("22:45", ""),
+        ("09:05", ""),
+    ],
+)
+def test_a_time_that_is_read_is_shown_on_the_24_hour_clock_saying_how(
+    typed: str, read_as: str
+) -> None:
+    form = NightForm(MultiDict({"bed": typed, "minutes": "0"}))
     assert form.validate()
-    assert form.bed._value() == "22:05"
+    assert form.bed._value() == on_the_24_hour_clock(form.bed.data)
+    assert form.bed.read_as == read_as
+
+
+def test_a_saved_time_is_shown_without_saying_how_it_was_read() -> None:
+    form = NightForm(data={"bed": time(6, 5)})
+    assert form.bed._value() == "06:05"
+    assert form.bed.read_as == ""
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from portal.forms import (
     WholeNumberField,
 )
 
-TIME_HINT = "Use the 24-hour clock, for example 22:30 or 06:45"
+TIME_HINT = "For example 22:45, 2245 or 10:45pm"
 MINUTES_HINT = "In minutes"
 
 
@@ -35,7 +35,7 @@ def _time_field(label: str, what: str) -> TimeOfDayField:
     return TimeOfDayField(
         label,
         description=TIME_HINT,
-        invalid_message=f"Enter {what} as a time, like 22:30",
+        what=what,
         validators=[Required(f"Enter {what}")],
     )
 

@@ -6,7 +6,16 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -15,7 +24,7 @@ from portal.diary.nights import TIME_FIELDS, NightContent, night_in_words, night
 from portal.diary.sleep import SleepTimesProblem, resolve_night, weekly_averages
 from portal.diary.sleep_forms import NightForm
 from portal.extensions import db
-from portal.forms import ButtonForm
+from portal.forms import ButtonForm, how_a_time_was_read
 from portal.held_writing import form_with_held_writing, keeps_writing_through_sign_in
 from portal.record_pages import own_record_or_404, page_number
 from portal.records import (
@@ -131,6 +140,15 @@ def new_night() -> str | BaseResponse:
         conflict=None,
         restored=restored,
     )
+
+
+@bp.post("/read-time")
+@login_required
+def read_time() -> BaseResponse:
+    """How a time typed into the night form is read, for the line beside its box as the person
+    leaves it (static/js/portal.js): the line the form itself shows when it comes back, so the
+    rules live in one place. A POST, so what was typed stays out of addresses and logs."""
+    return jsonify(read_as=how_a_time_was_read(request.form.get("typed", "")))
 
 
 @bp.get("/nights/<uuid:night_id>")

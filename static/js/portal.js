@@ -74,6 +74,35 @@
     });
   }
 
+  /* Time boxes: as the person leaves one, say how what they typed was read ("We read “2245” as
+     22:45, which is 10:45pm."). The server reads it, with the same rules as when the form is
+     sent, so the rules live in one place; the line's element is a polite live region. */
+  function setUpTimeReadings() {
+    var token = document.querySelector('meta[name="csrf-token"]');
+    var boxes = document.querySelectorAll("[data-read-time-url]");
+    if (!token || !window.fetch) { return; }
+    Array.prototype.forEach.call(boxes, function (box) {
+      var line = document.getElementById(box.id + "-read-as");
+      if (!line) { return; }
+      box.addEventListener("change", function () {
+        var typed = box.value;
+        var body = new FormData();
+        body.append("csrf_token", token.getAttribute("content"));
+        body.append("typed", typed);
+        fetch(box.getAttribute("data-read-time-url"), {
+          method: "POST", body: body, credentials: "same-origin", redirect: "error"
+        }).then(function (response) {
+          return response.ok ? response.json() : { read_as: "" };
+        }).catch(function () {
+          return { read_as: "" };
+        }).then(function (answer) {
+          // A slow answer about something since retyped says nothing.
+          if (box.value === typed) { line.textContent = answer.read_as || ""; }
+        });
+      });
+    });
+  }
+
   function postWithToken(url) {
     var token = document.querySelector('meta[name="csrf-token"]');
     if (!token || !navigator.sendBeacon) { return; }
@@ -121,6 +150,7 @@
   setUpQuickExit();
   setUpPasswordToggles();
   setUpPrintButtons();
+  setUpTimeReadings();
   setUpIdleTimeout();
   focusErrorSummary();
 }());

@@ -96,14 +96,14 @@ class OffSiteRequests:
 
 @contextmanager
 def browser_page(
-    browser: Browser, base_url: str, *, javascript: bool = True
+    browser: Browser, base_url: str, *, javascript: bool = True, width: int = 375
 ) -> Iterator[tuple[Page, OffSiteRequests]]:
-    """A fresh browser profile (no cookies) with one page, phone-sized."""
+    """A fresh browser profile (no cookies) with one page, phone-sized (`width` CSS pixels)."""
     context: BrowserContext = browser.new_context(
         java_script_enabled=javascript,
-        # As the people the site is for see it: British English (24-hour time boxes, for one).
+        # As the people the site is for see it: in British English.
         locale="en-GB",
-        viewport={"width": 375, "height": 740},
+        viewport={"width": width, "height": 740},
         base_url=base_url,
     )
     off_site = OffSiteRequests(base_url)
