@@ -196,7 +196,6 @@ class ProductionConfig(BaseConfig):
                 "the privacy page must say who runs the site and how to reach them."
             )
         if self.SMTP_HOST and not self.BASE_URL:
-
             raise ConfigurationError(
                 "PORTAL_BASE_URL (for example https://support.example.org) must be set when "
                 "email is on, so links in messages point at the real site."

@@ -119,6 +119,8 @@ def create_app(config: BaseConfig | None = None) -> Flask:
                 guides_bp,
                 nav_endpoint="guides.library",
                 nav_label="Guides",
+                summary="Short guides to work through at your own pace, on things like anxious "
+                "feelings and sleeping badly.",
                 keeps="Your answers and progress in the guides.",
                 export=guides_section,
                 stylesheet="css/guides.css",
@@ -127,6 +129,8 @@ def create_app(config: BaseConfig | None = None) -> Flask:
                 diary_bp,
                 nav_endpoint="diary.home",
                 nav_label="Diary",
+                summary="Write down what happens and how you feel, and see your mood and sleep "
+                "over time. Only you can read it.",
                 keeps="Your diary: the date, mood, tags and notes of each entry.",
                 export=diary_section,
                 stylesheet="css/diary.css",

@@ -80,7 +80,9 @@ class MaxLength:
         self.message = message
 
     def __call__(self, form: Form, field: Field) -> None:
-        if field.data and len(field.data) > self.maximum:
+        # Browsers send a line break as two characters; the person sees one, and so does the
+        # character count on the page (static/js/portal.js).
+        if field.data and len(field.data.replace("\r\n", "\n")) > self.maximum:
             raise StopValidation(self.message)
 
 

@@ -45,6 +45,8 @@ class Journey:
     blueprint: Blueprint
     nav_endpoint: str | None = None
     nav_label: str | None = None
+    # One line saying what it is for, under its card on the home page; needed with a menu item.
+    summary: str | None = None
     # One line for the account page's "What we keep about you".
     keeps: str | None = None
     # Its part of "Download your data"; every journey that keeps something should have one.
@@ -54,13 +56,21 @@ class Journey:
     # The blueprint whose menu item this journey's pages come under (the sleep diary's, "diary").
     part_of: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.nav_endpoint and not (self.nav_label and self.summary):
+            raise ValueError(
+                f"the {self.blueprint.name} journey is in the menu: give it a nav_label and a "
+                "summary for its card on the home page"
+            )
+
 
 @dataclass(frozen=True)
 class NavLink:
-    """An item of the main menu and the blueprints whose pages it leads to."""
+    """An item of the main menu, what it is for, and the blueprints whose pages it leads to."""
 
     endpoint: str
     label: str
+    summary: str
     blueprints: frozenset[str]
 
 
@@ -81,6 +91,7 @@ def nav_links() -> list[NavLink]:
         NavLink(
             j.nav_endpoint,
             j.nav_label,
+            j.summary,
             frozenset(
                 [
                     j.blueprint.name,
@@ -89,7 +100,7 @@ def nav_links() -> list[NavLink]:
             ),
         )
         for j in journeys
-        if j.nav_endpoint and j.nav_label
+        if j.nav_endpoint and j.nav_label and j.summary
     ]
 
 

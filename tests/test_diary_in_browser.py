@@ -1,6 +1,6 @@
 """Browser journeys through the diary and the sleep diary in Chromium, with JavaScript on and off:
 entries reaching the mood chart, a night's sleep worked out, a mistake that loses nothing typed,
-and axe-core on every kind of diary page."""
+the notes' character count, and axe-core on every kind of diary page."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from portal.dates import LONDON, date_in_words, today_in_london, week_day_and_date
-from tests.support.browser import browser_page, serious_accessibility_problems
+from portal.diary.entries import NOTES_MAX_LENGTH
+from tests.support.browser import SMALL_PHONE, accessibility_problems, browser_page
 from tests.test_pages_in_browser import register_in_browser
 
 pytestmark = pytest.mark.browser
@@ -19,6 +20,10 @@ pytestmark = pytest.mark.browser
 WITH_AND_WITHOUT_JAVASCRIPT = pytest.mark.parametrize(
     "javascript", [True, False], ids=["with-js", "without-js"]
 )
+# For pages that are the same whichever database is beneath them: checked on one, to keep the
+# file quick.
+ONE_DATABASE = pytest.mark.parametrize("database_urls", ["sqlite"], indirect=True)
+NOTES_LABEL = "What happened and how you feel (optional)"
 
 
 def days_ago(days: int) -> date:
@@ -209,7 +214,6 @@ def test_an_impossible_date_is_explained_and_nothing_typed_is_lost(
         expect(page.get_by_label("Tags (optional)")).to_have_value("noise, neighbours")
 
 
-PHONE_WIDTH = 360  # a small phone: the time boxes must still show all of "10:45 p.m."
 TIMES_AS_TYPED = {
     "What time did you get into bed?": ("2245", "22:45", "We read “2245” as 22:45"),
     "What time did you try to go to sleep?": ("11.15 pm", "23:15", "We read “11.15 pm” as 23:15"),
@@ -228,7 +232,10 @@ def test_times_typed_as_people_write_them_are_read_shown_and_saved(
     browser: Browser, site: str, javascript: bool
 ) -> None:
     night_of = a_recent_night_without_a_clock_change()
-    with browser_page(browser, site, javascript=javascript, width=PHONE_WIDTH) as (page, off_site):
+    with browser_page(browser, site, javascript=javascript, viewport=SMALL_PHONE) as (
+        page,
+        off_site,
+    ):
         register_in_browser(page)
         page.goto("/diary/sleep/new")
         fill_date(
@@ -258,7 +265,7 @@ def test_times_typed_as_people_write_them_are_read_shown_and_saved(
             re.compile("We read “2245” as 22:45, which is 10:45pm.$")
         )
         if javascript:  # axe runs as a script in the page; the page is the same without
-            assert serious_accessibility_problems(page) == []
+            assert accessibility_problems(page) == []
 
         page.get_by_role("group", name="How well did you sleep?").get_by_label(
             "Fairly well", exact=True
@@ -278,7 +285,7 @@ def test_times_typed_as_people_write_them_are_read_shown_and_saved(
 
 
 def test_leaving_a_time_box_says_how_the_time_was_read(browser: Browser, site: str) -> None:
-    with browser_page(browser, site, width=PHONE_WIDTH) as (page, off_site):
+    with browser_page(browser, site, viewport=SMALL_PHONE) as (page, off_site):
         register_in_browser(page)
         page.goto("/diary/sleep/new")
         bed = page.get_by_label("What time did you get into bed?")
@@ -291,7 +298,7 @@ def test_leaving_a_time_box_says_how_the_time_was_read(browser: Browser, site: s
         expect(line).to_have_text("We read “10:45 p.m.” as 22:45, which is 10:45pm.")
         expect(bed).to_have_value("10:45 p.m.")
         assert bed.evaluate("box => box.scrollWidth <= box.clientWidth"), "the time is cut off"
-        assert serious_accessibility_problems(page) == []
+        assert accessibility_problems(page) == []
 
         bed.fill("10")
         bed.press("Tab")
@@ -305,20 +312,83 @@ def test_leaving_a_time_box_says_how_the_time_was_read(browser: Browser, site: s
         off_site.assert_only_navigations_to()
 
 
-# The pages are the same whichever database is beneath them (the journeys above run on both), so
-# this long walk through every page runs once, to keep the file quick.
-@pytest.mark.parametrize("database_urls", ["sqlite"], indirect=True)
-def test_the_diary_pages_have_no_serious_accessibility_problems(
+@ONE_DATABASE
+def test_without_javascript_the_notes_say_how_much_they_can_hold(
     browser: Browser, site: str
 ) -> None:
+    with browser_page(browser, site, javascript=False, viewport=SMALL_PHONE) as (page, _):
+        register_in_browser(page)
+        page.goto("/diary/new")
+        notes = page.get_by_label(NOTES_LABEL)
+        expect(notes).to_have_accessible_description(
+            f"You can enter up to {NOTES_MAX_LENGTH:,} characters"
+        )
+        expect(
+            page.get_by_text(f"You can enter up to {NOTES_MAX_LENGTH:,} characters")
+        ).to_be_visible()
+
+
+@ONE_DATABASE
+def test_with_javascript_the_notes_count_down_and_tell_a_screen_reader_once_typing_pauses(
+    browser: Browser, site: str
+) -> None:
+    with browser_page(browser, site, viewport=SMALL_PHONE) as (page, _):
+        page.clock.install()
+        register_in_browser(page)
+        page.goto("/diary/new")
+        page.wait_for_load_state("load")
+        notes = page.get_by_label(NOTES_LABEL)
+        count = page.locator("[data-character-count-status]")
+        announcement = page.locator("[data-character-count-announcement]")
+        expect(count).to_have_text(f"You have {NOTES_MAX_LENGTH:,} characters remaining")
+        expect(announcement).to_have_attribute("aria-live", "polite")
+
+        notes.press_sequentially("Door\nslam")
+        expect(count).to_have_text(f"You have {NOTES_MAX_LENGTH - 9:,} characters remaining")
+        expect(announcement).to_be_empty()  # not while the person is still typing
+        page.clock.run_for(1500)
+        expect(announcement).to_have_text(f"You have {NOTES_MAX_LENGTH - 9:,} characters remaining")
+
+        notes.fill("x" * (NOTES_MAX_LENGTH + 1))
+        expect(count).to_have_text("You have 1 character too many")
+        expect(notes).to_have_accessible_description(
+            f"You can enter up to {NOTES_MAX_LENGTH:,} characters"
+        )
+
+
+@ONE_DATABASE
+@WITH_AND_WITHOUT_JAVASCRIPT
+def test_notes_of_exactly_the_limit_are_saved_whatever_their_line_breaks(
+    browser: Browser, site: str, javascript: bool
+) -> None:
+    notes = ("Banging on the wall.\n" * NOTES_MAX_LENGTH)[:NOTES_MAX_LENGTH]
+    with browser_page(browser, site, javascript=javascript, viewport=SMALL_PHONE) as (page, _):
+        register_in_browser(page)
+        page.goto("/diary/new")
+        page.get_by_role("group", name="How are you feeling?").get_by_label(
+            "Low", exact=True
+        ).check()
+        page.get_by_label(NOTES_LABEL).fill(notes)
+        if javascript:
+            expect(page.locator("[data-character-count-status]")).to_have_text(
+                "You have 0 characters remaining"
+            )
+        page.get_by_role("button", name="Save entry").click()
+        expect(page.get_by_text("Your diary entry has been saved.")).to_be_visible()
+
+
+# The pages are the same whichever database is beneath them (the journeys above run on both), so
+# this long walk through every page runs once, to keep the file quick.
+@ONE_DATABASE
+def test_the_diary_pages_have_no_accessibility_problems(browser: Browser, site: str) -> None:
     problems: dict[str, list[str]] = {}
 
     def check(page: Page, what: str) -> None:
-        found = serious_accessibility_problems(page)
+        found = accessibility_problems(page)
         if found:
             problems[what] = found
 
-    with browser_page(browser, site) as (page, off_site):
+    with browser_page(browser, site, viewport=SMALL_PHONE) as (page, off_site):
         register_in_browser(page)
 
         page.goto("/diary/new")
@@ -381,7 +451,7 @@ def test_the_diary_pages_have_no_serious_accessibility_problems(
         check(page, "the charts with their tables open")
         off_site.assert_only_navigations_to()
 
-    with browser_page(browser, site) as (page, off_site):
+    with browser_page(browser, site, viewport=SMALL_PHONE) as (page, off_site):
         page.goto("/diary")
         expect(page.get_by_role("heading", level=1)).to_have_text("A private diary")
         check(page, "the diary for someone not signed in")

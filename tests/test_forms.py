@@ -7,11 +7,12 @@ from datetime import date, time, timedelta
 
 import pytest
 from werkzeug.datastructures import MultiDict
-from wtforms import Form
+from wtforms import Form, TextAreaField
 
 from portal.dates import today_in_london
 from portal.forms import (
     DateInputField,
+    MaxLength,
     NotBefore,
     NotInTheFuture,
     Required,
@@ -230,3 +231,18 @@ def test_a_whole_number_must_be_digits(typed: str) -> None:
     assert not form.validate()
     assert form.minutes.errors == ["Enter the minutes as a whole number"]
     assert form.minutes._value() == typed
+
+
+class NotesForm(Form):
+    notes = TextAreaField("Notes", validators=[MaxLength(5, "Your notes must be 5 characters")])
+
+
+@pytest.mark.parametrize(
+    ("sent", "accepted"),
+    [("ab\r\ncd", True), ("ab\ncd", True), ("ab\r\ncde", False), ("🙂🙂🙂🙂🙂", True)],
+)
+def test_a_length_limit_counts_characters_as_the_person_sees_them(
+    sent: str, accepted: bool
+) -> None:
+    # Browsers send each line break as two characters; the character count shows it as one.
+    assert NotesForm(MultiDict({"notes": sent})).validate() is accepted

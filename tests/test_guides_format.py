@@ -9,7 +9,8 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from portal.guides.format import ParsedGuide, parse_guide
+from portal.guides.blocks import CalloutBlock
+from portal.guides.format import HtmlPart, ParsedGuide, parse_guide
 from portal.guides.library import GUIDES_FOLDER, guide_files
 from portal.guides.problems import GuideInvalid
 from portal.guides.questionnaires import load_questionnaires
@@ -50,6 +51,27 @@ def test_a_guide_is_split_into_steps_with_their_own_ids() -> None:
     assert guide.minutes == 20
 
 
+def test_a_steps_subheadings_come_one_level_below_its_title_on_the_page() -> None:
+    # The step's ## title is the page's h1, so its ### subheadings are h2 and its #### are h3.
+    guide = parse_guide(
+        "---\nslug: s\ntitle: T\nsummary: S.\ntopic: sleep\nminutes: 5\naudience: A.\n"
+        "version: 1\n---\n\n### About this guide\n\n## Step {#step}\n\n### Part\n\n"
+        "#### Detail\n\n::: tip\n### In a tip\n:::\n",
+        "inline.md",
+        DEFINITIONS,
+    )
+    [text, tip] = guide.steps[0].parts
+    assert isinstance(text, HtmlPart)
+    assert isinstance(tip, CalloutBlock)
+    page = BeautifulSoup(text.html + tip.body, "html.parser")
+    assert [(h.name, h.get_text()) for h in page.find_all(["h2", "h3", "h4"])] == [
+        ("h2", "Part"),
+        ("h3", "Detail"),
+        ("h2", "In a tip"),
+    ]
+    assert "<h2>About this guide</h2>" in guide.intro
+
+
 @pytest.mark.parametrize(
     ("fixture", "line", "message"),
     [
@@ -66,6 +88,7 @@ def test_a_guide_is_split_into_steps_with_their_own_ids() -> None:
         ("missing-title.md", 1, "the front matter needs title"),
         ("bad-topic.md", 5, "topic must be one of"),
         ("raw-html.md", 17, "HTML is not allowed in guides"),
+        ("skipped-heading-level.md", 15, "a #### heading must come under a ### one: use ###"),
         ("bad-breathing-pattern.md", 15, "pattern must be 3 or 4 numbers"),
         ("plan-includes-unknown.md", 15, "include names 'nowhere'"),
         ("bad-attribute.md", 15, "a reflection block has no 'colour' setting"),

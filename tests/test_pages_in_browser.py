@@ -1,5 +1,6 @@
 """Browser journeys for every page: quick exit (with and without JavaScript), the Shift shortcut,
-the idle timeout on screen, and accessibility checked by axe-core in Chromium."""
+the idle timeout on screen, the header and home page on a small phone, and accessibility checked
+by axe-core in Chromium."""
 
 from __future__ import annotations
 
@@ -7,23 +8,45 @@ import time
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FloatRect, Locator, Page, expect
 
-from tests.support.browser import browser_page, serious_accessibility_problems
+from tests.support.browser import SMALL_PHONE, accessibility_problems, browser_page
 from tests.support.client import PASSWORD, CheckingClient
 
 pytestmark = pytest.mark.browser
 
 NEUTRAL_SITE = "https://www.bbc.co.uk/weather"
+WITH_AND_WITHOUT_JAVASCRIPT = pytest.mark.parametrize(
+    "javascript", [True, False], ids=["with-js", "without-js"]
+)
+# The smallest target WCAG 2.2 asks for at AAA (2.5.5), which GOV.UK and Apple recommend.
+COMFORTABLE_TAP_HEIGHT = 44
 
 
-def register_in_browser(page: Page, chosen: str = "bluebird") -> str:
-    """Make an account through the pages; returns the full username."""
+def box(target: Locator) -> FloatRect:
+    found = target.bounding_box()
+    assert found is not None, f"{target} is not on the screen"
+    return found
+
+
+def scrolls_sideways(page: Page) -> bool:
+    """Whether the page is wider than the screen (WCAG 2.2, 1.4.10 Reflow)."""
+    return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+
+
+def start_registering(page: Page, chosen: str = "bluebird") -> str:
+    """Make an account through the pages, up to the page of recovery codes; returns the full
+    username."""
     page.goto("/register")
     page.get_by_label("Choose a username").fill(chosen)
     page.get_by_label("Create a password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    username = page.get_by_test_id("username").inner_text()
+    return page.get_by_test_id("username").inner_text()
+
+
+def register_in_browser(page: Page, chosen: str = "bluebird") -> str:
+    """Make an account through the pages; returns the full username."""
+    username = start_registering(page, chosen)
     page.get_by_role("button", name="I have saved my codes").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
     return username
@@ -95,6 +118,23 @@ def test_typing_capital_letters_does_not_trigger_the_shortcut(browser: Browser, 
         page.get_by_label("Choose a username").press_sequentially("ABCDEF")
         page.wait_for_timeout(200)
         assert page.url == site + "/register"
+
+
+@pytest.mark.parametrize(
+    ("touch_only", "offered"), [(False, True), (True, False)], ids=["computer", "touch-phone"]
+)
+def test_the_shortcut_hint_is_offered_only_where_there_may_be_a_keyboard(
+    browser: Browser, site: str, touch_only: bool, offered: bool
+) -> None:
+    with browser_page(browser, site, viewport=SMALL_PHONE, touch_only=touch_only) as (page, _):
+        page.goto("/")
+        page.wait_for_load_state("load")
+        hint = page.get_by_text("Or press Shift 3 times")
+        if offered:
+            expect(hint).to_be_visible()
+        else:
+            expect(hint).to_be_hidden()
+        expect(page.get_by_role("link", name="Quick exit")).to_be_visible()
 
 
 def test_without_javascript_the_shortcut_hint_is_not_offered(browser: Browser, site: str) -> None:
@@ -174,24 +214,88 @@ def test_an_error_moves_focus_to_the_summary_which_links_to_the_field(
         "/no-such-page",
     ],
 )
-def test_public_pages_have_no_serious_accessibility_problems(
+def test_public_pages_have_no_accessibility_problems(
     browser: Browser, site: str, path: str
 ) -> None:
-    with browser_page(browser, site) as (page, off_site):
+    with browser_page(browser, site, viewport=SMALL_PHONE) as (page, off_site):
         page.goto(path)
-        assert serious_accessibility_problems(page) == []
+        assert accessibility_problems(page) == []
         off_site.assert_only_navigations_to()
 
 
-def test_account_pages_and_errors_have_no_serious_accessibility_problems(
+def test_account_pages_and_errors_have_no_accessibility_problems(
     browser: Browser, site: str
 ) -> None:
-    with browser_page(browser, site) as (page, _):
-        register_in_browser(page)
+    with browser_page(browser, site, viewport=SMALL_PHONE) as (page, _):
+        start_registering(page)
+        assert accessibility_problems(page) == [], "the recovery codes"
+        page.get_by_role("button", name="I have saved my codes").click()
         for path in ("/account", "/account/password", "/account/email", "/account/delete"):
             page.goto(path)
-            assert serious_accessibility_problems(page) == [], path
+            assert accessibility_problems(page) == [], path
         page.goto("/account/password")
         page.get_by_role("button", name="Change password").click()
         expect(page.get_by_role("alert")).to_be_visible()
-        assert serious_accessibility_problems(page) == []
+        assert accessibility_problems(page) == []
+
+
+@WITH_AND_WITHOUT_JAVASCRIPT
+def test_on_a_small_phone_the_menu_and_back_links_are_comfortable_to_tap(
+    browser: Browser, site: str, javascript: bool
+) -> None:
+    with browser_page(browser, site, javascript=javascript, viewport=SMALL_PHONE) as (page, _):
+        register_in_browser(page)
+        page.goto("/account/password")
+        menu = page.get_by_role("navigation", name="Main")
+        targets = [
+            *menu.get_by_role("link").all(),
+            menu.get_by_role("button", name="Sign out"),
+            page.get_by_role("link", name="Back to your account"),
+        ]
+        short = {
+            target.inner_text(): box(target)["height"]
+            for target in targets
+            if box(target)["height"] < COMFORTABLE_TAP_HEIGHT
+        }
+        assert short == {}
+
+
+@WITH_AND_WITHOUT_JAVASCRIPT
+def test_on_a_small_phone_sign_out_is_not_alone_on_a_line_of_the_menu(
+    browser: Browser, site: str, javascript: bool
+) -> None:
+    with browser_page(browser, site, javascript=javascript, viewport=SMALL_PHONE) as (page, _):
+        register_in_browser(page)
+        items = page.get_by_role("navigation", name="Main").get_by_role("listitem").all()
+        [sign_out] = [item for item in items if item.inner_text() == "Sign out"]
+        on_its_line = [item for item in items if box(item)["y"] == box(sign_out)["y"]]
+        assert len(on_its_line) > 1, [(item.inner_text(), box(item)["y"]) for item in items]
+
+
+@WITH_AND_WITHOUT_JAVASCRIPT
+def test_on_a_small_phone_each_recovery_code_is_on_one_line_apart_from_its_number(
+    browser: Browser, site: str, javascript: bool
+) -> None:
+    with browser_page(browser, site, javascript=javascript, viewport=SMALL_PHONE) as (page, _):
+        start_registering(page)
+        items = page.locator(".recovery-codes li").all()
+        assert len(items) == 10
+        for item in items:
+            code = item.locator("code")
+            # An inline element broken across lines has a box on each line.
+            lines = code.evaluate("element => element.getClientRects().length")
+            assert lines == 1, f"{code.inner_text()} is broken over {lines} lines"
+            # The number sits just left of the item's box: a gap keeps it apart from the code.
+            assert box(code)["x"] - box(item)["x"] >= 8, f"{code.inner_text()} touches its number"
+        assert not scrolls_sideways(page)
+
+
+def test_each_card_on_the_home_page_says_what_it_leads_to(browser: Browser, site: str) -> None:
+    with browser_page(browser, site, viewport=SMALL_PHONE) as (page, _):
+        page.goto("/")
+        cards = page.locator(".card").all()
+        assert [card.get_by_role("heading").inner_text() for card in cards] == ["Guides", "Diary"]
+        for card in cards:
+            description = card.locator("p")
+            expect(description).to_have_count(1)
+            expect(description).not_to_be_empty()

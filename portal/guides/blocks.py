@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from portal.security.sanitise import render_inline_markdown, render_markdown
+from portal.guides.markdown import render_guide_markdown
+from portal.security.sanitise import render_inline_markdown
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 HEADER = re.compile(r"^:::\s*([a-z][a-z-]*)\s*(?:\{(.*)\})?\s*$")
@@ -212,7 +213,7 @@ def _prompt_and_rest(header: _Header, body: list[tuple[int, str]]) -> tuple[Mark
         raise BlockProblem(header.line, f"a {header.kind} block needs a question in it")
     prompt = render_inline_markdown(" ".join(text.strip() for _, text in paragraphs[0]))
     rest = [text for group in paragraphs[1:] for _, text in [*group, (0, "")]]
-    hint = render_markdown("\n".join(rest)) if rest else None
+    hint = render_guide_markdown("\n".join(rest)) if rest else None
     return prompt, hint
 
 
@@ -221,7 +222,7 @@ def _numbered_steps(header: _Header, body: list[tuple[int, str]]) -> Markup:
         raise BlockProblem(
             header.line, f"a {header.kind} block's text must be a numbered list (1. ...)"
         )
-    return render_markdown("\n".join(text for _, text in body))
+    return render_guide_markdown("\n".join(text for _, text in body))
 
 
 def parse_block(header_text: str, header_line: int, body: list[tuple[int, str]]) -> Block:
@@ -297,11 +298,11 @@ def parse_block(header_text: str, header_line: int, body: list[tuple[int, str]])
         for item in include:
             check_id(item, line, "an included block's")
         return MyPlanBlock(
-            kind, block_id, line, render_markdown("\n".join(t for _, t in body)), include
+            kind, block_id, line, render_guide_markdown("\n".join(t for _, t in body)), include
         )
     if not any(text.strip() for _, text in body):
         raise BlockProblem(line, f"a {kind} block needs some text in it")
-    return CalloutBlock(kind, block_id, line, render_markdown("\n".join(t for _, t in body)))
+    return CalloutBlock(kind, block_id, line, render_guide_markdown("\n".join(t for _, t in body)))
 
 
 def _checklist(header: _Header, body: list[tuple[int, str]]) -> ChecklistBlock:

@@ -27,9 +27,9 @@ from portal.guides.blocks import (
     check_id,
     parse_block,
 )
+from portal.guides.markdown import render_guide_markdown
 from portal.guides.problems import GuideInvalid, GuideProblem
 from portal.guides.questionnaires import Questionnaires
-from portal.security.sanitise import render_markdown
 
 TOPICS: dict[str, str] = {
     "anxiety": "Anxiety and feeling on edge",
@@ -42,6 +42,7 @@ STEP_HEADING = re.compile(r"^## (?P<title>.+?)\s*(?:\{#(?P<id>[^}]*)\})?\s*$")
 FENCE = re.compile(r"^(```|~~~)")
 RAW_HTML = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^>]*)?/?>|<!--")
 INLINE_CODE = re.compile(r"`[^`]*`")
+SUBHEADING = re.compile(r"^(?P<marks>#{3,6})\s")
 
 
 @dataclass(frozen=True)
@@ -293,7 +294,7 @@ def _render_step_body(
     lines: list[str], first_line: int, path: str
 ) -> tuple[tuple[StepPart, ...], list[GuideProblem]]:
     collector = _BlockCollector(path, first_line)
-    html = render_markdown("\n".join(lines), extensions=[_BlocksExtension(collector)])
+    html = render_guide_markdown("\n".join(lines), extensions=[_BlocksExtension(collector)])
     parts: list[StepPart] = []
     pattern = re.compile(re.escape(f'<div data-guide-block="{collector.nonce}-') + r'(\d+)"></div>')
     position = 0
@@ -315,12 +316,28 @@ def _steps(
     intro: list[str] = []
     steps: list[tuple[int, str, str, list[str], int]] = []
     in_fence = False
+    # The level of the heading above: a step's ## is its page's h1, so ### comes next, not ####.
+    level = 2
     for index in range(start, len(lines)):
         text = lines[index]
         if FENCE.match(text.strip()):
             in_fence = not in_fence
         heading = STEP_HEADING.match(text) if not in_fence else None
+        subheading = SUBHEADING.match(text) if not in_fence else None
+        if subheading:
+            marks = subheading.group("marks")
+            if len(marks) > level + 1:
+                problems.append(
+                    GuideProblem(
+                        path,
+                        index + 1,
+                        f"a {marks} heading must come under a {marks[:-1]} one: "
+                        f"use {'#' * (level + 1)} here",
+                    )
+                )
+            level = len(marks)
         if heading:
+            level = 2
             step_id = heading.group("id")
             if step_id is None:
                 problems.append(
@@ -459,7 +476,7 @@ def parse_guide(
         minutes=int(meta["minutes"]),
         audience=str(meta["audience"]),
         version=int(meta["version"]),
-        intro=render_markdown("\n".join(intro_lines)),
+        intro=render_guide_markdown("\n".join(intro_lines)),
         steps=tuple(steps),
         _blocks_by_id=by_id,
     )

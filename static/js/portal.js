@@ -4,6 +4,9 @@
 
   var SHIFT_PRESSES = 3;
   var SHIFT_WINDOW_MS = 5000;
+  // Where a mouse or trackpad is the main pointer there is almost always a keyboard too.
+  var KEYBOARD_LIKELY = "(hover: hover) and (pointer: fine)";
+  var ANNOUNCE_COUNT_AFTER_MS = 1000;
 
   /* Quick exit: end the session on the server, hide the page and replace it, so Back does not
      return here. Without JavaScript the link goes through /exit, which does the same. */
@@ -23,7 +26,11 @@
     }
 
     link.addEventListener("click", exitNow);
-    if (hint) { hint.hidden = false; }
+    // The shortcut works wherever there is a keyboard, but is only offered where one is likely:
+    // on a touch-only phone the hint would be a puzzle.
+    if (hint && window.matchMedia && window.matchMedia(KEYBOARD_LIKELY).matches) {
+      hint.hidden = false;
+    }
 
     var presses = 0;
     var timer = null;
@@ -63,6 +70,58 @@
         // The button says what it will do next: "Show password" or "Hide password".
         button.firstChild.nodeValue = showing ? "Show" : "Hide";
       });
+    });
+  }
+
+  /* Character counts, as GOV.UK's: how many characters are left, shown as the person types and
+     told to a screen reader once they pause, not at every key. Without JavaScript the hint
+     below the box says the limit; it stays as the box's description for screen readers. */
+  function setUpCharacterCounts() {
+    var groups = document.querySelectorAll("[data-character-count]");
+    Array.prototype.forEach.call(groups, function (group) {
+      var box = group.querySelector("textarea");
+      var limit = group.querySelector("[data-character-count-limit]");
+      var maximum = parseInt(group.getAttribute("data-maximum"), 10);
+      if (!box || !limit || !maximum) { return; }
+      var hadError = box.classList.contains("textarea--error");
+      var status = document.createElement("div");
+      status.className = "hint character-count__status";
+      status.setAttribute("aria-hidden", "true");
+      status.setAttribute("data-character-count-status", "");
+      var announcement = document.createElement("div");
+      announcement.className = "visually-hidden";
+      announcement.setAttribute("aria-live", "polite");
+      announcement.setAttribute("data-character-count-announcement", "");
+      limit.classList.add("visually-hidden");
+      limit.parentNode.insertBefore(announcement, limit.nextSibling);
+      limit.parentNode.insertBefore(status, announcement);
+
+      function left() {
+        // Characters as the server counts them (portal.forms.MaxLength): an emoji is one.
+        return maximum - Array.from(box.value).length;
+      }
+      function message() {
+        var count = left();
+        var number = Math.abs(count).toLocaleString("en-GB");
+        var noun = Math.abs(count) === 1 ? "character" : "characters";
+        return count < 0 ? "You have " + number + " " + noun + " too many"
+          : "You have " + number + " " + noun + " remaining";
+      }
+      function show() {
+        var over = left() < 0;
+        status.textContent = message();
+        status.classList.toggle("character-count__status--over", over);
+        box.classList.toggle("textarea--error", hadError || over);
+      }
+      var timer = null;
+      box.addEventListener("input", function () {
+        show();
+        window.clearTimeout(timer);
+        timer = window.setTimeout(function () {
+          announcement.textContent = message();
+        }, ANNOUNCE_COUNT_AFTER_MS);
+      });
+      show();
     });
   }
 
@@ -149,6 +208,7 @@
 
   setUpQuickExit();
   setUpPasswordToggles();
+  setUpCharacterCounts();
   setUpPrintButtons();
   setUpTimeReadings();
   setUpIdleTimeout();

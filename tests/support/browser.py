@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Page, Route
+from playwright.sync_api import Browser, BrowserContext, Page, Route, ViewportSize
 from werkzeug.serving import make_server
 
 if TYPE_CHECKING:
@@ -31,6 +31,12 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+# Moderate findings we hold every page to as well: everything inside a landmark, so nothing is
+# missed by someone moving landmark to landmark; headings that never skip a level.
+MODERATE_RULES_KEPT = frozenset({"region", "heading-order"})
+PHONE = ViewportSize(width=375, height=740)
+# The narrowest phone screen in common use (many Android phones).
+SMALL_PHONE = ViewportSize(width=360, height=740)
 NEUTRAL_SITE_HTML = "<!doctype html><title>Weather</title><h1>Weather</h1>"
 
 
@@ -96,14 +102,23 @@ class OffSiteRequests:
 
 @contextmanager
 def browser_page(
-    browser: Browser, base_url: str, *, javascript: bool = True, width: int = 375
+    browser: Browser,
+    base_url: str,
+    *,
+    javascript: bool = True,
+    viewport: ViewportSize = PHONE,
+    touch_only: bool = False,
 ) -> Iterator[tuple[Page, OffSiteRequests]]:
-    """A fresh browser profile (no cookies) with one page, phone-sized (`width` CSS pixels)."""
+    """A fresh browser profile (no cookies) with one page, phone-sized. `touch_only` makes it a
+    phone with a touch screen and no mouse or keyboard (CSS sees `hover: none`, `pointer:
+    coarse`); otherwise it has a mouse and keyboard, as a computer does."""
     context: BrowserContext = browser.new_context(
         java_script_enabled=javascript,
         # As the people the site is for see it: in British English.
         locale="en-GB",
-        viewport={"width": width, "height": 740},
+        viewport=viewport,
+        has_touch=touch_only,
+        is_mobile=touch_only,
         base_url=base_url,
     )
     off_site = OffSiteRequests(base_url)
@@ -116,10 +131,11 @@ def browser_page(
         context.close()
 
 
-def serious_accessibility_problems(page: Page) -> list[str]:
-    """axe-core's serious and critical WCAG 2.2 AA violations on the page as it is now, once it
-    has loaded whole: a page reached by a click may still be fetching its stylesheets, and axe
-    would then judge sizes and colours without them."""
+def accessibility_problems(page: Page) -> list[str]:
+    """axe-core's serious and critical WCAG 2.2 AA violations on the page as it is now, and its
+    moderate ones in MODERATE_RULES_KEPT, once the page has loaded whole: a page reached by a
+    click may still be fetching its stylesheets, and axe would then judge sizes and colours
+    without them."""
     page.wait_for_load_state("load")
     results = Axe().run(
         page,
@@ -127,7 +143,7 @@ def serious_accessibility_problems(page: Page) -> list[str]:
     )
     problems = []
     for violation in results.response["violations"]:
-        if violation["impact"] in ("serious", "critical"):
+        if violation["impact"] in ("serious", "critical") or violation["id"] in MODERATE_RULES_KEPT:
             targets = [node["target"] for node in violation["nodes"]]
             problems.append(
                 f"{violation['id']} ({violation['impact']}): {violation['help']} at {targets}"

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -21,6 +21,34 @@ CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 TITLE_SUFFIX = " – Support Space"
 # The bundled footer (portal/contacts.toml): emergency, the local ASB service, Supportline.
 DEFAULT_FOOTER_NUMBERS = ("999", "0330 1757 258", "08 08 16 89 111")
+HEADINGS = ["h1", "h2", "h3", "h4", "h5", "h6"]
+# Our <header> and <footer> are the page's own (banner, contentinfo), never inside an <article>.
+LANDMARK_TAGS = {"header", "main", "footer", "nav", "aside"}
+LANDMARK_ROLES = {"banner", "contentinfo", "navigation", "complementary", "region", "search"}
+CONTENT_TAGS = ["a", "button", "input", "p", "li", "h1", "h2", "h3", "h4"]
+
+
+def _in_a_landmark(tag: Tag) -> bool:
+    """Whether a screen reader moving landmark to landmark would reach this (the skip link
+    excepted: it comes before everything, on purpose)."""
+    for enclosing in [tag, *tag.parents]:
+        if enclosing.name in LANDMARK_TAGS or enclosing.get("role") in LANDMARK_ROLES:
+            return True
+        if enclosing.name == "section" and enclosing.has_attr("aria-label"):
+            return True
+    return "skip-link" in (tag.get("class") or [])
+
+
+def _skipped_heading_levels(soup: BeautifulSoup) -> list[str]:
+    """Headings that come more than one level below the heading before them (h1 then h3)."""
+    skipped = []
+    previous = 1
+    for heading in soup.find_all(HEADINGS):
+        level = int(heading.name[1])
+        if level > previous + 1:
+            skipped.append(f"<{heading.name}> {heading.get_text(' ', strip=True)!r}")
+        previous = level
+    return skipped
 
 
 class PageProblem(AssertionError):
@@ -48,6 +76,14 @@ def check_page(
         "'Error:' in the title must match the error summary",
     )
     expect(len(soup.find_all("h1")) == 1, "a page needs exactly one h1")
+    skipped = _skipped_heading_levels(soup)
+    expect(not skipped, f"headings that skip a level: {skipped}")
+    outside = [
+        tag.get_text(" ", strip=True) or str(tag)[:60]
+        for tag in soup.find_all(CONTENT_TAGS)
+        if not _in_a_landmark(tag)
+    ]
+    expect(not outside, f"content outside every landmark: {outside}")
     ids = Counter(tag["id"] for tag in soup.find_all(id=True))
     duplicates = [name for name, count in ids.items() if count > 1]
     expect(not duplicates, f"duplicate ids: {duplicates}")
