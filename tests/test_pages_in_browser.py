@@ -48,7 +48,7 @@ def register_in_browser(page: Page, chosen: str = "bluebird") -> str:
     """Make an account through the pages; returns the full username."""
     username = start_registering(page, chosen)
     page.get_by_role("button", name="I have saved my codes").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+    expect(page.get_by_role("heading", level=1)).to_have_text("What would you like to do?")
     return username
 
 
@@ -181,7 +181,7 @@ def test_registering_and_signing_in_work_without_javascript(browser: Browser, si
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+        expect(page.get_by_role("heading", level=1)).to_have_text("What would you like to do?")
 
 
 def test_an_error_moves_focus_to_the_summary_which_links_to_the_field(
