@@ -273,21 +273,26 @@ def _check_front_matter(
 
 
 def _raw_html_problems(lines: list[str], first_line: int, path: str) -> list[GuideProblem]:
-    problems = []
+    """Each line where HTML starts, even a tag whose attributes run on over several lines
+    (sanitising would strip it, garbling the page), outside code."""
+    outside_code = []
     in_fence = False
-    for offset, text in enumerate(lines):
+    for text in lines:
         if FENCE.match(text.strip()):
             in_fence = not in_fence
+            outside_code.append("")
             continue
-        if not in_fence and RAW_HTML.search(INLINE_CODE.sub("", text)):
-            problems.append(
-                GuideProblem(
-                    path,
-                    first_line + offset,
-                    "HTML is not allowed in guides (it would be removed); use Markdown",
-                )
-            )
-    return problems
+        outside_code.append("" if in_fence else INLINE_CODE.sub("", text))
+    body = "\n".join(outside_code)
+    starts = sorted({body.count("\n", 0, found.start()) for found in RAW_HTML.finditer(body)})
+    return [
+        GuideProblem(
+            path,
+            first_line + offset,
+            "HTML is not allowed in guides (it would be removed); use Markdown",
+        )
+        for offset in starts
+    ]
 
 
 def _render_step_body(
