@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskCliRunner
 from sqlalchemy import create_engine, select, text
 
 from portal.extensions import db
 from portal.models import User
+from portal.models.base import utcnow
 from portal.security.crypto import DataKeyMissing
 from portal.security.data_keys import cipher_for
 from tests.conftest import DatabaseUrls
@@ -155,3 +158,58 @@ def test_deleting_the_account_leaves_nothing_readable_even_in_a_backup(
         cipher_for(user_id)
     with app.app_context():
         assert db.session.get(User, user_id) is None
+
+
+def set_last_sign_in(app: Flask, username: str, days_ago: int) -> None:
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.username == username)).one()
+        user.last_signed_in_at = utcnow() - timedelta(days=days_ago)
+        db.session.commit()
+
+
+def usernames(app: Flask) -> set[str]:
+    with app.app_context():
+        return set(db.session.scalars(select(User.username)))
+
+
+def test_housekeeping_deletes_accounts_nobody_has_used_for_the_set_time(
+    app: Flask, client: CheckingClient, accounts: AccountHelper, runner: FlaskCliRunner
+) -> None:
+    months = app.config["UNUSED_ACCOUNT_MONTHS"]
+    forgotten = accounts.register(client, "forgotten")
+    recent = accounts.register(accounts.new_client(), "recent")
+    with app.app_context():
+        forgotten_id = db.session.scalars(
+            select(User.id).where(User.username == forgotten.username)
+        ).one()
+    set_last_sign_in(app, forgotten.username, days_ago=31 * months + 1)
+    set_last_sign_in(app, recent.username, days_ago=31 * months - 1)
+    result = runner.invoke(args=["housekeeping"])
+    assert result.exit_code == 0, result.output
+    assert f"Deleted 1 accounts nobody had signed in to for {months} months." in result.output
+    assert usernames(app) == {recent.username}
+    with app.app_context(), pytest.raises(DataKeyMissing):
+        cipher_for(forgotten_id)  # its key is gone with it
+
+
+def test_signing_in_counts_as_using_the_account(
+    app: Flask, client: CheckingClient, accounts: AccountHelper, runner: FlaskCliRunner
+) -> None:
+    months = app.config["UNUSED_ACCOUNT_MONTHS"]
+    account = accounts.register(client)
+    accounts.sign_out(client)
+    set_last_sign_in(app, account.username, days_ago=31 * months + 1)
+    accounts.sign_in(client, account)
+    runner.invoke(args=["housekeeping"])
+    assert usernames(app) == {account.username}
+
+
+@pytest.mark.parametrize("app_settings", [{"PORTAL_UNUSED_ACCOUNT_MONTHS": "0"}])
+def test_with_no_time_set_unused_accounts_are_kept(
+    app: Flask, client: CheckingClient, accounts: AccountHelper, runner: FlaskCliRunner
+) -> None:
+    account = accounts.register(client)
+    set_last_sign_in(app, account.username, days_ago=3650)
+    runner.invoke(args=["housekeeping"])
+    assert usernames(app) == {account.username}
+    assert "We keep your account until you delete it." in page_text(client.get("/privacy"))

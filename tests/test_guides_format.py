@@ -89,7 +89,6 @@ def test_a_steps_subheadings_come_one_level_below_its_title_on_the_page() -> Non
         ("bad-topic.md", 5, "topic must be one of"),
         ("raw-html.md", 17, "HTML is not allowed in guides"),
         ("split-html-tag.md", 18, "HTML is not allowed in guides"),
-
         ("skipped-heading-level.md", 15, "a #### heading must come under a ### one: use ###"),
         ("bad-breathing-pattern.md", 15, "pattern must be 3 or 4 numbers"),
         ("plan-includes-unknown.md", 15, "include names 'nowhere'"),
