@@ -81,6 +81,9 @@ class BaseConfig:
         # Accounts not signed in to for this long are deleted by `flask housekeeping`; 0 keeps
         # them until their owners delete them. The privacy page states the figure.
         self.UNUSED_ACCOUNT_MONTHS = self._int("PORTAL_UNUSED_ACCOUNT_MONTHS", 24)
+        # Evidence files: the largest one accepted, and how much one account may keep in all.
+        self.INCIDENT_FILE_MAX_MB = self._int("PORTAL_INCIDENT_FILE_MAX_MB", 10)
+        self.INCIDENT_QUOTA_MB = self._int("PORTAL_INCIDENT_QUOTA_MB", 200)
         # Who runs the site and how to reach them, named on the privacy page (required in
         # production), where feedback goes (an email address or a web address), and how long
         # the people who run the server keep keystore backups (README, "Keys and backups").

@@ -35,6 +35,7 @@ from portal.diary.sleep_views import bp as sleep_bp
 from portal.diary.views import bp as diary_bp
 from portal.errors import log_exception_without_message, register_error_pages
 from portal.extensions import csrf, db, keystore_db, limiter, login_manager
+from portal.forms import fields_with_errors
 from portal.guides.export import guides_section
 from portal.guides.library import (
     GUIDES_FOLDER,
@@ -43,6 +44,7 @@ from portal.guides.library import (
 )
 from portal.guides.views import bp as guides_bp
 from portal.held_writing import hold_posted_form
+from portal.incidents.views import bp as incidents_bp
 from portal.journeys import Journey, nav_links, register_journeys, stylesheet_of
 from portal.log_privacy import install_log_filters
 from portal.models.accounts import User
@@ -102,7 +104,12 @@ def create_app(config: BaseConfig | None = None) -> Flask:
     )
 
     app.jinja_env.undefined = StrictUndefined
-    app.jinja_env.globals.update(asset_url=asset_url, page_url=page_url, contacts=contacts)
+    app.jinja_env.globals.update(
+        asset_url=asset_url,
+        page_url=page_url,
+        contacts=contacts,
+        fields_with_errors=fields_with_errors,
+    )
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
     app.context_processor(_layout_context)
 
@@ -129,8 +136,8 @@ def create_app(config: BaseConfig | None = None) -> Flask:
                 diary_bp,
                 nav_endpoint="diary.home",
                 nav_label="Diary",
-                summary="Write down what happens and how you feel, and see your mood and sleep "
-                "over time. Only you can read it.",
+                summary="Write down how you feel each day and how you sleep, and see them over "
+                "time. It is locked with a key that belongs to your account.",
                 keeps="Your diary: the date, mood, tags and notes of each entry.",
                 export=diary_section,
                 stylesheet="css/diary.css",
@@ -142,6 +149,16 @@ def create_app(config: BaseConfig | None = None) -> Flask:
                 export=sleep_section,
                 stylesheet="css/diary.css",
                 part_of="diary",
+            ),
+            Journey(
+                incidents_bp,
+                nav_endpoint="incidents.home",
+                nav_label="Incident log",
+                summary="Record each incident of anti-social behaviour, with photos and sound, as "
+                "evidence for the police, your council or your landlord.",
+                keeps="Your incident log: every version of each incident, and its photos, "
+                "letters and sound recordings.",
+                stylesheet="css/incidents.css",
             ),
             Journey(account_bp),
         ),

@@ -4,12 +4,21 @@ validators with messages in plain words, and fields for choices, dates and clock
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, time
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, HiddenField, IntegerField, RadioField, SelectMultipleField
+from wtforms import (
+    Field,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectMultipleField,
+)
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation, ValidationError
 
@@ -51,6 +60,21 @@ class PortalForm(FlaskForm):
         """Attach a message from a service to a field, as if a validator had raised it."""
         field: Field = getattr(self, field_name)
         field.errors = [*field.errors, message]
+
+
+def fields_with_errors(form: Form) -> Iterator[Field]:
+    """Every field with a message, in order, looking inside repeated rows (a FieldList of
+    FormFields), so the error summary can link to the box at fault in any row."""
+    for item in form:
+        if isinstance(item, FieldList):
+            for entry in item:
+                yield from fields_with_errors(
+                    entry.form if isinstance(entry, FormField) else [entry]
+                )  # type: ignore[arg-type]
+        elif isinstance(item, FormField):
+            yield from fields_with_errors(item.form)
+        elif item.errors:
+            yield item
 
 
 class ButtonForm(PortalForm):
@@ -112,7 +136,7 @@ class OptionalRadioField(RadioField):
     """Radios where choosing nothing is allowed (WTForms would call it "Not a valid choice")."""
 
     def pre_validate(self, form: Form) -> None:
-        if self.data is None or self.data == "None":
+        if self.data in (None, "", "None"):
             self.data = None
             return
         super().pre_validate(form)

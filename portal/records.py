@@ -170,9 +170,16 @@ class RecordStore(Generic[Content]):
     # One record ----------------------------------------------------------------------------
 
     def add(
-        self, db_session: Session, owner_id: uuid.UUID, day: date, content: Content
+        self,
+        db_session: Session,
+        owner_id: uuid.UUID,
+        day: date,
+        content: Content,
+        *,
+        commit: bool = True,
     ) -> OpenedRecord[Content]:
-        """Save a new record; DayTaken if the store keeps one per day and that day has one."""
+        """Save a new record; DayTaken if the store keeps one per day and that day has one.
+        With commit=False the caller commits, with whatever else belongs to the same change."""
         if self.one_per_day:
             self._check_day_free(db_session, owner_id, day, except_id=None)
         record_id = new_id()
@@ -188,7 +195,10 @@ class RecordStore(Generic[Content]):
                 **{self._day_attribute: day},
             )
         )
-        self._commit(db_session, owner_id, day)
+        if commit:
+            self._commit(db_session, owner_id, day)
+        else:
+            db_session.flush()
         return OpenedRecord(record_id, day, 1, now, now, content)
 
     def get(
@@ -215,6 +225,7 @@ class RecordStore(Generic[Content]):
         based_on_version: int,
         day: date,
         content: Content,
+        commit: bool = True,
     ) -> None:
         """Save a changed record if nobody saved it since `based_on_version` was read.
 
@@ -248,16 +259,25 @@ class RecordStore(Generic[Content]):
         if result.rowcount == 0:
             db_session.rollback()
             raise StaleEdit(self.get(db_session, owner_id, record_id))  # or RecordNotFound
-        self._commit(db_session, owner_id, day)
+        if commit:
+            self._commit(db_session, owner_id, day)
 
-    def delete(self, db_session: Session, owner_id: uuid.UUID, record_id: uuid.UUID) -> None:
+    def delete(
+        self,
+        db_session: Session,
+        owner_id: uuid.UUID,
+        record_id: uuid.UUID,
+        *,
+        commit: bool = True,
+    ) -> None:
         result = db_session.execute(
             delete(self.model).where(self.model.id == record_id, self._owned(owner_id))
         )
         if result.rowcount == 0:
             db_session.rollback()
             raise RecordNotFound
-        db_session.commit()
+        if commit:
+            db_session.commit()
 
     def _check_day_free(
         self, db_session: Session, owner_id: uuid.UUID, day: date, except_id: uuid.UUID | None

@@ -351,7 +351,8 @@ def test_another_person_asking_for_a_night_on_every_route_gets_404_and_none_of_i
 
 
 def test_nights_appear_on_the_sleep_charts(signed_in: CheckingClient) -> None:
-    night_of = today_in_london() - timedelta(days=1)
+    # Two nights ago: last night's getting-up time is still to come before 7am.
+    night_of = today_in_london() - timedelta(days=2)
     add_night(signed_in, night_of)
     soup = soup_of(signed_in.get("/diary/charts?days=7"))
     rows = [

@@ -4,16 +4,28 @@ from portal.models.accounts import AccountToken, RecoveryCode, SignInSlowdown, U
 from portal.models.base import Base
 from portal.models.diary import DiaryEntry, SleepNight
 from portal.models.guides import Guide, GuideAnswer, GuideProgress, GuideVersion
+from portal.models.incidents import (
+    ChainCheckpoint,
+    ChainLink,
+    EvidenceFile,
+    Incident,
+    IncidentRevision,
+)
 from portal.models.keystore import KeystoreBase, WrappedDataKey
 
 __all__ = [
     "AccountToken",
     "Base",
+    "ChainCheckpoint",
+    "ChainLink",
     "DiaryEntry",
+    "EvidenceFile",
     "Guide",
     "GuideAnswer",
     "GuideProgress",
     "GuideVersion",
+    "Incident",
+    "IncidentRevision",
     "KeystoreBase",
     "RecoveryCode",
     "SignInSlowdown",

@@ -1,0 +1,177 @@
+"""The incident log as a person uses it: quick add then complete, amend with history kept,
+delete with the gap explained, filters kept out of addresses, and another person's ids refused
+on every route."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+
+from portal.dates import today_in_london
+from tests.support.client import (
+    AccountHelper,
+    CheckingClient,
+    error_messages,
+    field_value,
+    page_text,
+)
+from tests.support.incidents import change_incident, full_form, record_quickly, report_fields
+
+YESTERDAY = today_in_london() - timedelta(days=1)
+
+
+def test_a_visitor_is_told_what_the_log_is_for(client: CheckingClient) -> None:
+    text = page_text(client.get("/incidents"))
+    assert "An incident log" in text
+    assert "Create a free account" in text
+    assert client.get("/incidents/quick").status_code == 302
+
+
+def test_quick_add_then_complete_it_later(client: CheckingClient, accounts: AccountHelper) -> None:
+    accounts.register(client)
+    incident_id = record_quickly(client, "Shouting and banging on my door", YESTERDAY, "2245")
+    page = page_text(client.get(f"/incidents/{incident_id}"))
+    assert "Shouting and banging on my door" in page
+    assert (
+        "Still to add: what kind of incident it was, where it happened, how it affected you" in page
+    )
+    assert "Details to add" in page_text(client.get("/incidents"))
+
+    changed = change_incident(
+        client,
+        incident_id,
+        full_form(
+            "Shouting and banging on my door", YESTERDAY, category="threats", started_at="22:45"
+        )
+        | report_fields(0, "police", YESTERDAY, "CAD 1234 12/11"),
+    )
+    assert changed.status_code == 302
+    page = page_text(client.get(f"/incidents/{incident_id}"))
+    assert "Still to add" not in page
+    assert "Threats or intimidation" in page
+    assert "Police on" in page
+    assert "CAD 1234 12/11" in page
+    assert "Details to add" not in page_text(client.get("/incidents"))
+
+
+def test_an_amendment_keeps_the_first_version_and_says_what_changed(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    incident_id = record_quickly(client, "Music until 3am", YESTERDAY)
+    change_incident(client, incident_id, full_form("Music until 4am", YESTERDAY))
+    history = page_text(client.get(f"/incidents/{incident_id}/history"))
+    assert "First recorded" in history
+    assert "Music until 3am" in history
+    assert "Version 2" in history
+    assert "Music until 4am" in history
+    assert "Changed: What happened, time it started" in history
+
+
+def test_an_error_keeps_everything_typed(client: CheckingClient, accounts: AccountHelper) -> None:
+    accounts.register(client)
+    response = client.submit(
+        "/incidents/new",
+        full_form("Someone kicked the door in", YESTERDAY, started_at="25:00", location="Hallway"),
+    )
+    assert response.status_code == 200
+    assert any("time it started" in message for message in error_messages(response))
+    assert field_value(response, "what_happened") == "Someone kicked the door in"
+    assert field_value(response, "location") == "Hallway"
+    assert field_value(response, "started_at") == "25:00"
+
+
+def test_a_report_needs_its_agency_and_date(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    form = full_form("Car blocking the drive", YESTERDAY) | {
+        "reports-0-reference": "REF-99",
+        "reports-0-agency": "",
+    }
+    response = client.submit("/incidents/new", form)
+    messages = error_messages(response)
+    assert "Choose who you reported it to" in messages
+    assert "Enter the date you reported it" in messages
+    assert field_value(response, "reports-0-reference") == "REF-99"
+
+
+def test_deleting_an_incident_leaves_the_log_checking_out(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    keep = record_quickly(client, "Keep this one", YESTERDAY)
+    gone = record_quickly(client, "Delete this one", YESTERDAY)
+    client.get(f"/incidents/{gone}/delete")
+    assert client.post_with_token(f"/incidents/{gone}/delete").status_code == 302
+    assert client.get(f"/incidents/{gone}").status_code == 404
+    assert client.get(f"/incidents/{keep}").status_code == 200
+    assert "Your log is unchanged" in page_text(client.get("/incidents/check"))
+
+
+def test_filters_are_kept_in_the_session_never_in_the_address(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    record_quickly(client, "Dog barking all night", YESTERDAY)
+    noisy = record_quickly(client, "Bass through the ceiling", YESTERDAY)
+    change_incident(client, noisy, full_form("Bass through the ceiling", YESTERDAY))
+    response = client.submit("/incidents/filter", {"categories": ["noise"], "words": "bass"})
+    assert response.headers["Location"] == "/incidents#incidents"
+    listed = page_text(client.get("/incidents"))
+    assert "1 incident found" in listed
+    assert "Bass through the ceiling" in listed
+    assert "Dog barking" not in listed
+    incomplete = client.submit("/incidents/filter", {"incomplete_only": ["yes"]})
+    assert incomplete.status_code == 302
+    listed = page_text(client.get("/incidents"))
+    assert "Dog barking all night" in listed
+    assert "Bass" not in listed
+    client.post_with_token("/incidents/filter/clear")
+    assert "2 incidents, newest first" in page_text(client.get("/incidents"))
+
+
+def test_another_person_gets_404_on_every_incident_route(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client, "owner")
+    incident_id = record_quickly(client, "Private words about number 12", YESTERDAY)
+    other = accounts.new_client()
+    accounts.register(other, "other")
+    routes = [
+        ("get", f"/incidents/{incident_id}"),
+        ("get", f"/incidents/{incident_id}/change"),
+        ("post", f"/incidents/{incident_id}/change"),
+        ("get", f"/incidents/{incident_id}/history"),
+        ("get", f"/incidents/{incident_id}/delete"),
+        ("post", f"/incidents/{incident_id}/delete"),
+        ("post", f"/incidents/{incident_id}/files"),
+        ("get", f"/incidents/files/{uuid.uuid4()}"),
+        ("get", f"/incidents/files/{uuid.uuid4()}/original"),
+        ("get", f"/incidents/files/{uuid.uuid4()}/thumbnail"),
+        ("get", f"/incidents/files/{uuid.uuid4()}/delete"),
+    ]
+    token = other.csrf_token(other.get("/incidents"))
+    for method, path in routes:
+        if method == "get":
+            response = other.get(path)
+        else:
+            response = other.post(path, data={"csrf_token": token, "what_happened": "x"})
+        assert response.status_code == 404, (method, path)
+        assert "Private words" not in response.get_data(as_text=True)
+    assert "Private words" not in page_text(other.get("/incidents"))
+    assert "Private words about number 12" in page_text(client.get(f"/incidents/{incident_id}"))
+
+
+@pytest.mark.parametrize(
+    "path", ["/incidents", "/incidents/quick", "/incidents/new", "/incidents/check"]
+)
+def test_every_log_page_opens_for_its_owner(
+    client: CheckingClient, accounts: AccountHelper, path: str
+) -> None:
+    accounts.register(client)
+    record_quickly(client, "Something happened", YESTERDAY)
+    assert client.get(path).status_code == 200
