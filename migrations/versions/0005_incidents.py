@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -46,6 +45,7 @@ def upgrade_main() -> None:
         "incident_chain_links",
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column("link_id", sa.Uuid(), nullable=False),
         sa.Column("event", sa.String(length=20), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("link_hash", sa.LargeBinary(length=32), nullable=False),
@@ -57,6 +57,7 @@ def upgrade_main() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("user_id", "sequence", name=op.f("pk_incident_chain_links")),
+        sa.UniqueConstraint("link_id", name=op.f("uq_incident_chain_links_link_id")),
     )
     op.create_table(
         "incidents",

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.models.accounts import User
-from portal.models.base import utcnow
+from portal.models.base import new_id, utcnow
 from portal.models.incidents import ChainCheckpoint, ChainLink
 from portal.security.crypto import DecryptionFailed, FieldCipher
 
@@ -158,14 +158,16 @@ def append_link(
         "salt": base64.b64encode(salt).decode(),
         "digest": digest.hex(),
     }
+    link_id = new_id()
     link = ChainLink(
         user_id=owner_id,
         sequence=sequence,
+        link_id=link_id,
         event=event.value,
         recorded_at=recorded_at,
         link_hash=head,
         subject_sealed=cipher.seal_json(
-            body, kind=LINK_KIND, record_id=str(sequence), field=SUBJECT_FIELD
+            body, kind=LINK_KIND, record_id=link_id, field=SUBJECT_FIELD
         ),
     )
     db_session.add(link)
@@ -256,6 +258,7 @@ def verify_chain(
     links = db_session.execute(
         select(
             ChainLink.sequence,
+            ChainLink.link_id,
             ChainLink.event,
             ChainLink.recorded_at,
             ChainLink.link_hash,
@@ -280,10 +283,7 @@ def verify_chain(
     for link in links:
         try:
             body = cipher.open_json(
-                link.subject_sealed,
-                kind=LINK_KIND,
-                record_id=str(link.sequence),
-                field=SUBJECT_FIELD,
+                link.subject_sealed, kind=LINK_KIND, record_id=link.link_id, field=SUBJECT_FIELD
             )
             subject = Subject.from_payload(body["subject"])
             salt = base64.b64decode(body["salt"])

@@ -84,6 +84,9 @@ class ChainLink(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     sequence: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # What the sealed subject is bound to: a link moved to another place still opens, so a
+    # check can name the incident it is about.
+    link_id: Mapped[uuid.UUID] = mapped_column(default=new_id, unique=True)
     event: Mapped[str] = mapped_column(String(20))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     link_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
