@@ -84,6 +84,13 @@ class BaseConfig:
         # Evidence files: the largest one accepted, and how much one account may keep in all.
         self.INCIDENT_FILE_MAX_MB = self._int("PORTAL_INCIDENT_FILE_MAX_MB", 10)
         self.INCIDENT_QUOTA_MB = self._int("PORTAL_INCIDENT_QUOTA_MB", 200)
+        # The ASB Case Review as the local area runs it (portal.incidents.case_review): so many
+        # complaints, made in the last so many months, each within so long of its incident.
+        self.CASE_REVIEW_COMPLAINTS = self._int("PORTAL_CASE_REVIEW_COMPLAINTS", 3)
+        self.CASE_REVIEW_MONTHS = self._int("PORTAL_CASE_REVIEW_MONTHS", 6)
+        self.CASE_REVIEW_REPORT_WITHIN_MONTHS = self._int(
+            "PORTAL_CASE_REVIEW_REPORT_WITHIN_MONTHS", 1
+        )
         # Who runs the site and how to reach them, named on the privacy page (required in
         # production), where feedback goes (an email address or a web address), and how long
         # the people who run the server keep keystore backups (README, "Keys and backups").

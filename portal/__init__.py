@@ -44,6 +44,7 @@ from portal.guides.library import (
 )
 from portal.guides.views import bp as guides_bp
 from portal.held_writing import hold_posted_form
+from portal.incidents.export import incidents_section
 from portal.incidents.views import bp as incidents_bp
 from portal.journeys import Journey, nav_links, register_journeys, stylesheet_of
 from portal.log_privacy import install_log_filters
@@ -158,6 +159,7 @@ def create_app(config: BaseConfig | None = None) -> Flask:
                 "evidence for the police, your council or your landlord.",
                 keeps="Your incident log: every version of each incident, and its photos, "
                 "letters and sound recordings.",
+                export=incidents_section,
                 stylesheet="css/incidents.css",
             ),
             Journey(account_bp),

@@ -25,6 +25,15 @@ class ExportItem:
 
 
 @dataclass(frozen=True)
+class ExportAttachment:
+    """A file that goes into the download as it is (a photo, a letter), read when it is written,
+    so a download of many files never holds them all in memory at once."""
+
+    path: str  # where it goes in the ZIP, under the section's folder
+    read: Callable[[], bytes]
+
+
+@dataclass(frozen=True)
 class ExportSection:
     """A journey's part of a person's download (portal.account.export)."""
 
@@ -32,6 +41,7 @@ class ExportSection:
     title: str  # its heading in the readable copy
     data: list[Any] | dict[str, Any]  # JSON-ready: strings, numbers, lists, dicts, None
     items: tuple[ExportItem, ...]
+    attachments: tuple[ExportAttachment, ...] = ()
 
 
 # Everything one person has in a journey, opened for them: (database session, owner's id).

@@ -291,11 +291,20 @@ def test_an_account_with_nothing_saved_downloads_its_details_alone(
     account = accounts.register(client)
     unpacked = unpack(download(client))
     document = unpacked.document
-    assert list(document) == ["about", "exported_at", "account", "guides", "diary", "sleep_diary"]
+    assert list(document) == [
+        "about",
+        "exported_at",
+        "account",
+        "guides",
+        "diary",
+        "sleep_diary",
+        "incidents",
+    ]
     assert document["account"]["username"] == account.username
     assert document["account"]["email"] is None
     assert (document["guides"], document["diary"], document["sleep_diary"]) == ([], [], [])
-    assert unpacked.html_text.count("Nothing saved.") == 3
+    assert document["incidents"] == []
+    assert unpacked.html_text.count("Nothing saved.") == 4
 
 
 def test_the_json_is_utf8_and_readable_with_iso_8601_dates(

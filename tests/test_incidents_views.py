@@ -175,3 +175,32 @@ def test_every_log_page_opens_for_its_owner(
     accounts.register(client)
     record_quickly(client, "Something happened", YESTERDAY)
     assert client.get(path).status_code == 200
+
+
+def test_the_case_review_page_counts_complaints_from_the_log(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    for days_ago, reference in ((40, "A1"), (20, "B2"), (5, "C3")):
+        day = today_in_london() - timedelta(days=days_ago)
+        incident_id = record_quickly(client, f"Incident {reference}", day)
+        change_incident(
+            client,
+            incident_id,
+            full_form(f"Incident {reference}", day) | report_fields(0, "council", day, reference),
+        )
+    text = page_text(client.get("/incidents/case-review"))
+    assert "Your log shows enough complaints to ask for a review" in text
+    assert "reference A1" in text
+    assert "reference C3" in text
+
+
+def test_the_summary_counts_incidents_each_month(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    record_quickly(client, "One", today_in_london())
+    record_quickly(client, "Two", today_in_london())
+    text = page_text(client.get("/incidents/summary"))
+    assert "2 incidents in the last 12 months" in text
+    assert "Not chosen yet 2" in text

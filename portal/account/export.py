@@ -7,11 +7,13 @@ The account's own section is made here; every journey with an exporter adds its 
 
 from __future__ import annotations
 
-import io
 import json
+import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import IO
 
 from flask import render_template
 from sqlalchemy.orm import Session
@@ -33,12 +35,13 @@ ABOUT = (
 RESERVED_KEYS = frozenset({"about", "exported_at"})
 # Where the system understands it, only the person's own login may read the unzipped files.
 PRIVATE_FILE = 0o600 << 16
+SPOOL_IN_MEMORY_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class DataDownload:
     filename: str
-    content: bytes
+    content: IO[bytes]  # the ZIP, in memory or (when large) a temporary file, read from the start
 
 
 def account_section(db_session: Session, user: User) -> ExportSection:
@@ -96,19 +99,38 @@ def build_download(db_session: Session, user: User) -> DataDownload:
     )
     stem = f"{FILE_STEM}-{exported_at.astimezone(LONDON).date().isoformat()}"
     files = {
-        f"{stem}.json": json.dumps(document, ensure_ascii=False, indent=2) + "\n",
-        f"{stem}.html": readable,
+        f"{stem}.json": (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode(),
+        f"{stem}.html": readable.encode(),
     }
-    return DataDownload(f"{stem}.zip", _zipped(files, exported_at))
+    attachments = [
+        (f"{section.key}/{attachment.path}", attachment.read)
+        for section in sections
+        for attachment in section.attachments
+    ]
+    return DataDownload(f"{stem}.zip", _zipped(files, attachments, exported_at))
 
 
-def _zipped(files: dict[str, str], made_at: datetime) -> bytes:
-    buffer = io.BytesIO()
+def _zipped(
+    files: dict[str, bytes],
+    attachments: list[tuple[str, Callable[[], bytes]]],
+    made_at: datetime,
+) -> IO[bytes]:
+    """The ZIP, in memory while small and in a temporary file beyond that: photos and sound
+    recordings can make it large. Attachments are read one at a time."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)  # noqa: SIM115 (handed to the response, which closes it)
     stamp = made_at.astimezone(LONDON).timetuple()[:6]
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
+    with zipfile.ZipFile(spool, "w") as archive:
+
+        def add(name: str, data: bytes, compress: bool) -> None:
             info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            # Photos and sound are compressed already: storing them as they are saves time.
+            info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
             info.external_attr = PRIVATE_FILE
-            archive.writestr(info, text.encode("utf-8"))
-    return buffer.getvalue()
+            archive.writestr(info, data)
+
+        for name, data in files.items():
+            add(name, data, compress=True)
+        for name, read in attachments:
+            add(name, read(), compress=False)
+    spool.seek(0)
+    return spool

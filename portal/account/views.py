@@ -3,8 +3,6 @@ everything, deletion."""
 
 from __future__ import annotations
 
-import io
-
 from flask import (
     Blueprint,
     current_app,
@@ -215,7 +213,7 @@ def download() -> str | BaseResponse:
     if form.validate_on_submit():
         made = build_download(db.session, current_account())
         return send_file(
-            io.BytesIO(made.content),
+            made.content,
             mimetype="application/zip",
             as_attachment=True,
             download_name=made.filename,

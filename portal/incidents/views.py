@@ -21,14 +21,16 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
-from portal.dates import date_in_words
+from portal.dates import date_in_words, today_in_london
 from portal.extensions import db
 from portal.forms import ButtonForm
 from portal.held_writing import form_with_held_writing, keeps_writing_through_sign_in
 from portal.incidents import listing, log
+from portal.incidents.case_review import CaseReviewRules, count_complaints
 from portal.incidents.content import FIELD_LABELS, IncidentContent
 from portal.incidents.forms import EvidenceFileForm, FilterForm, IncidentForm, QuickAddForm
 from portal.incidents.log import FileNotFound, incidents
+from portal.incidents.summary import summarise
 from portal.incidents.uploads import UploadRefused, check_quota, inspect_upload
 from portal.record_pages import own_record_or_404, page_number
 from portal.records import OpenedRecord, RecordNotFound, StaleEdit
@@ -307,3 +309,28 @@ def check() -> str:
         except RecordNotFound:
             broken = None
     return render_template("incidents/check.html", report=report, broken=broken)
+
+
+@bp.get("/summary")
+@login_required
+def summary() -> str:
+    """The last twelve months at a glance: incidents each month and of each kind."""
+    everything = incidents.everything(db.session, current_user.id)
+    shown = summarise([record.content for record in everything], today_in_london())
+    return render_template("incidents/summary.html", summary=shown)
+
+
+@bp.get("/case-review")
+@login_required
+def case_review() -> str:
+    """Whether the log shows enough complaints to ask for an ASB Case Review, and the complaints
+    an application asks for."""
+    config = current_app.config
+    rules = CaseReviewRules(
+        complaints_needed=config["CASE_REVIEW_COMPLAINTS"],
+        within_months=config["CASE_REVIEW_MONTHS"],
+        report_within_months=config["CASE_REVIEW_REPORT_WITHIN_MONTHS"],
+    )
+    everything = incidents.everything(db.session, current_user.id)
+    count = count_complaints([record.content for record in everything], today_in_london(), rules)
+    return render_template("incidents/case_review.html", count=count, today=today_in_london())

@@ -7,6 +7,7 @@ frame, submit a form or restyle the page. Swapping either library means changing
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import partial
 
@@ -75,3 +76,16 @@ def render_inline_markdown(source: str) -> Markup:
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = Markup(html[3:-4])  # noqa: S704 (already sanitised)
     return html
+
+
+_NOT_PLAIN = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_file_name(name: str, longest: int = 80) -> str:
+    """A file's name made safe to use as a path in a ZIP or on a disk: plain letters, digits,
+    dots, hyphens and underscores only, no leading dot, never empty."""
+    plain = _NOT_PLAIN.sub("-", name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip(".-")
+    stem, dot, extension = plain.rpartition(".")
+    if dot and len(extension) <= 8:
+        plain = f"{stem[: longest - len(extension) - 1]}.{extension}"
+    return plain[:longest] or "file"

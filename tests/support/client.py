@@ -128,7 +128,11 @@ class CheckingClient(FlaskClient):
     last_page: TestResponse | None = None
 
     def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        # Read every response whole and close it, as a server does: a download streamed from a
+        # temporary file is then closed, not left to the garbage collector.
+        kwargs.setdefault("buffered", True)
         response = super().open(*args, **kwargs)
+
         if not response.request.path.startswith("/static/"):
             cache_control = response.headers.get("Cache-Control", "")
             if "no-store" not in cache_control:
