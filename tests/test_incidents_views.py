@@ -19,6 +19,7 @@ from tests.support.client import (
     page_text,
 )
 from tests.support.incidents import change_incident, full_form, record_quickly, report_fields
+from tests.support.queries import counting_queries
 
 YESTERDAY = today_in_london() - timedelta(days=1)
 
@@ -204,3 +205,22 @@ def test_the_summary_counts_incidents_each_month(
     text = page_text(client.get("/incidents/summary"))
     assert "2 incidents in the last 12 months" in text
     assert "Not chosen yet 2" in text
+
+
+@pytest.mark.parametrize("filtered", [False, True], ids=["whole-log", "filtered"])
+def test_the_list_makes_the_same_few_queries_however_long_the_log(
+    app: Flask, client: CheckingClient, accounts: AccountHelper, filtered: bool
+) -> None:
+    accounts.register(client)
+    record_quickly(client, "The first", YESTERDAY)
+    if filtered:
+        client.submit("/incidents/filter", {"words": "the"})
+    client.get("/incidents")
+    with counting_queries(app) as few:
+        client.get("/incidents")
+    for number in range(25):
+        record_quickly(client, f"The next, number {number}", YESTERDAY - timedelta(days=number))
+    client.get("/incidents")  # shows (and so clears) the last "saved" message, as `few` had
+    with counting_queries(app) as many:
+        client.get("/incidents")
+    assert len(few) == len(many) <= 5, many.statements
