@@ -137,6 +137,12 @@ class BaseConfig:
         """Refuse settings that cannot work; called by create_app() before anything starts."""
         if self.SESSION_IDLE_MINUTES < 1 or self.SESSION_MAX_HOURS < 1:
             raise ConfigurationError("Session lifetimes must be at least a minute and an hour.")
+        if self.MAX_CONTENT_LENGTH < (self.INCIDENT_FILE_MAX_MB + 1) * 1024 * 1024:
+            raise ConfigurationError(
+                "PORTAL_MAX_REQUEST_MB must be at least 1 more than PORTAL_INCIDENT_FILE_MAX_MB, "
+                "so the largest file allowed fits in a request with its form."
+            )
+
 
 
 class DevelopmentConfig(BaseConfig):

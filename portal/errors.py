@@ -8,7 +8,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -42,8 +42,8 @@ ERROR_PAGES: dict[int, ErrorPage] = {
     ),
     413: ErrorPage(
         "That was too big to send",
-        "What you sent was larger than we can take. Files must be smaller; go back and try again "
-        "with a smaller one.",
+        "What you sent was larger than we can take: a file can be up to {file_mb} MB. Nothing "
+        "was saved. Go back and choose a smaller file, or a shorter recording.",
     ),
     429: ErrorPage(
         "Too many attempts",
@@ -67,6 +67,9 @@ def _retry_after_seconds() -> int:
 
 def render_error(status: int) -> tuple[str, int, dict[str, str]]:
     page = ERROR_PAGES.get(status, ERROR_PAGES[500 if status >= 500 else 400])
+    if status == 413:
+        limit = current_app.config["INCIDENT_FILE_MAX_MB"]
+        page = ErrorPage(page.title, page.message.format(file_mb=limit))
     headers: dict[str, str] = {}
     if status == 429:
         headers["Retry-After"] = str(_retry_after_seconds())

@@ -22,15 +22,18 @@ def test_the_wrong_method_gets_the_friendly_405(client: CheckingClient) -> None:
     assert "Sorry, that did not work" in page_text(response)
 
 
-@pytest.mark.parametrize("app_settings", [{"PORTAL_MAX_REQUEST_MB": "1"}])
+@pytest.mark.parametrize(
+    "app_settings", [{"PORTAL_MAX_REQUEST_MB": "2", "PORTAL_INCIDENT_FILE_MAX_MB": "1"}]
+)
 def test_an_oversized_request_gets_the_friendly_413(client: CheckingClient) -> None:
     page = client.get("/register")
     response = client.post(
         "/register",
-        data={"csrf_token": client.csrf_token(page), "chosen_name": "x" * (2 * 1024 * 1024)},
+        data={"csrf_token": client.csrf_token(page), "chosen_name": "x" * (3 * 1024 * 1024)},
     )
     assert response.status_code == 413
     assert "too big" in page_text(response)
+    assert "a file can be up to 1 MB" in page_text(response)
 
 
 def test_an_unexpected_error_gets_the_friendly_500_and_logs_no_message(
