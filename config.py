@@ -144,7 +144,6 @@ class BaseConfig:
             )
 
 
-
 class DevelopmentConfig(BaseConfig):
     """`make run` on a laptop: SQLite and generated keys under instance/, mail to the outbox."""
 

@@ -264,6 +264,26 @@ def test_guide_answers_come_with_their_questions_and_results(
         assert expected in text
 
 
+def test_an_urgent_mood_check_carries_its_flag_into_the_download(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    chosen = [0] * 8 + [1]  # item 9, thoughts of being better off dead: "several days"
+    client.submit(
+        "/guides/better-sleep/steps/sleep-and-mood",
+        {f"answer-mood-check--{n}": str(v) for n, v in enumerate(chosen, 1)},
+    )
+    unpacked = unpack(download(client))
+    [answer] = unpacked.document["guides"][0]["answers"]
+    flag = (
+        "You told us you have had thoughts of being better off dead or of hurting yourself. "
+        "Whatever your score, please talk to someone today."
+    )
+    assert answer["in_words"][:2] == [flag, "Score 1 out of 27"]
+    assert flag in unpacked.html_text
+    assert "Minimal low mood" not in unpacked.html_text
+
+
 def test_answers_to_an_exercise_a_guide_has_lost_are_still_in_the_download(
     app: Flask, client: CheckingClient, accounts: AccountHelper
 ) -> None:

@@ -124,6 +124,7 @@ def test_guides_check_fails_on_each_broken_fixture(runner: FlaskCliRunner, fixtu
     [
         ("gap-in-bands.toml", 16, "no band covers the score(s) [2]"),
         ("urgent-out-of-range.toml", 6, "urgent item 5 is not an item number from 1 to 2"),
+        ("urgent-without-message.toml", 6, "urgent items need an urgent_message"),
         ("not-toml.toml", 2, "not valid TOML"),
     ],
 )
@@ -189,6 +190,38 @@ def test_item_9_is_urgent_before_the_rest_is_answered() -> None:
     partial = [None] * 8 + [SEVERAL_DAYS]
     assert DEFINITIONS["phq-9"].result(partial) is None
     assert DEFINITIONS["phq-9"].is_urgent(partial)
+
+
+def test_an_urgent_result_replaces_the_band_and_its_reassurance_whatever_the_total() -> None:
+    result = DEFINITIONS["phq-9"].result([NOT_AT_ALL] * 8 + [SEVERAL_DAYS])
+    assert result is not None
+    assert str(result.message) == (
+        "You told us you have had thoughts of being better off dead or of hurting yourself. "
+        "Whatever your score, please talk to someone today."
+    )
+    assert result.score_in_words == "Score 1 out of 27"
+    calm = DEFINITIONS["phq-9"].result([NOT_AT_ALL] * 9)
+    assert calm is not None
+    assert "not been bothering you much" in calm.message
+    assert calm.score_in_words == "Score 0 out of 27: Minimal low mood"
+
+
+@pytest.mark.parametrize(
+    ("item_9", "urgent"),
+    [
+        (None, False),
+        (NOT_AT_ALL, False),
+        (SEVERAL_DAYS, True),
+        (NEARLY_EVERY_DAY, True),
+        (9, False),
+    ],
+)
+def test_only_an_answer_scoring_above_the_lowest_on_item_9_is_urgent(
+    item_9: int | None, urgent: bool
+) -> None:
+    phq9 = DEFINITIONS["phq-9"]
+    assert phq9.urgent_options == {SEVERAL_DAYS, MORE_THAN_HALF, NEARLY_EVERY_DAY}
+    assert phq9.is_urgent([NEARLY_EVERY_DAY] * 8 + [item_9]) is urgent
 
 
 # Sanitising, against a corpus of XSS payloads ----------------------------------------------------

@@ -1,12 +1,20 @@
 """A person working through a whole guide in Chromium, with JavaScript on and off; urgent support
-appearing at once; choices sized for a small phone; and axe-core on every guide page."""
+on a small phone, on screen at every moment it matters; choices sized for a small phone; and
+axe-core on every guide page."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.support.browser import SMALL_PHONE, accessibility_problems, browser_page
+from tests.support.browser import (
+    SMALL_PHONE,
+    accessibility_problems,
+    browser_page,
+    place_on_screen,
+)
 from tests.test_pages_in_browser import (
     WITH_AND_WITHOUT_JAVASCRIPT,
     box,
@@ -27,6 +35,11 @@ def scale_options(page: Page) -> list[Locator]:
     page.goto(f"{GUIDE}/steps/body-alarm-system")
     scale = page.get_by_role("group", name="How anxious do you feel right now?")
     return [scale.get_by_label(str(number), exact=True) for number in range(11)]
+
+
+MOOD_CHECK = "/guides/better-sleep/steps/sleep-and-mood"
+URGENT_HELP = "[data-urgent-support]"
+URGENT_RESULT = "You told us you have had thoughts of being better off dead or of hurting yourself."
 
 
 def heading(page: Page) -> str:
@@ -127,15 +140,135 @@ def test_answers_typed_before_an_account_survive_making_one_without_javascript(
         expect(page.get_by_role("textbox").first).to_have_value("Footsteps on the stairs")
 
 
-def test_urgent_support_appears_the_moment_item_9_is_answered(browser: Browser, site: str) -> None:
-    with browser_page(browser, site) as (page, _):
-        page.goto("/guides/better-sleep/steps/sleep-and-mood")
-        support = page.locator("[data-urgent-support]")
+# PHQ-9 item 9 on a small phone (docs/safety-hazard-log.md) ---------------------------------------
+# Each test records where the help is on the screen ("urgent help on screen" in --junitxml).
+
+
+def answer_mood_check(page: Page, *, item_9: str, leave_blank: int | None = None) -> None:
+    """Answer the PHQ-9 from the top, as a person would: "Not at all" except item 9."""
+    for number in range(1, 10):
+        if number != leave_blank:
+            answer = item_9 if number == 9 else "Not at all"
+            page.get_by_role("group", name=f"{number}.").get_by_label(answer, exact=True).check()
+
+
+def test_urgent_help_comes_on_screen_takes_focus_and_is_announced_once_when_item_9_is_chosen(
+    browser: Browser, site: str, record_property: Callable[[str, object], None]
+) -> None:
+    with browser_page(browser, site, viewport=SMALL_PHONE) as (page, _):
+        page.goto(MOOD_CHECK)
+        support = page.locator(URGENT_HELP)
         expect(support).to_be_hidden()
-        page.get_by_role("group", name="9.").get_by_label("Several days").check()
-        expect(support).to_be_visible()
+        answer_mood_check(page, item_9="Several days")
+        place = place_on_screen(page, URGENT_HELP)
+        record_property("urgent help on screen", str(place))
+        assert place.in_view, f"the help is {place}"
+        expect(support).to_be_focused()
         expect(support).to_have_attribute("role", "alert")
         expect(support).to_contain_text("116 123")
+        expect(support).to_contain_text("85258")
+        # Changing the answer again does not pull focus away or announce it a second time.
+        nearly_every_day = page.get_by_role("group", name="9.").get_by_label("Nearly every day")
+        nearly_every_day.check()
+        expect(nearly_every_day).to_be_focused()
+        expect(page.get_by_role("alert")).to_have_count(1)
+
+
+def test_urgent_help_is_on_screen_at_once_without_a_smooth_scroll_when_motion_is_reduced(
+    browser: Browser, site: str, record_property: Callable[[str, object], None]
+) -> None:
+    with browser_page(browser, site, viewport=SMALL_PHONE) as (page, _):
+        page.emulate_media(reduced_motion="reduce")
+        page.goto(MOOD_CHECK)
+        page.get_by_role("group", name="9.").get_by_label("Several days").check()
+        place = place_on_screen(page, URGENT_HELP, settle=False)
+        record_property("urgent help on screen", str(place))
+        assert place.in_view, f"the help is {place}"
+
+
+def test_an_earlier_reassuring_result_goes_when_item_9_is_changed_to_an_urgent_answer(
+    browser: Browser, site: str
+) -> None:
+    with browser_page(browser, site, viewport=SMALL_PHONE) as (page, _):
+        page.goto(MOOD_CHECK)
+        answer_mood_check(page, item_9="Not at all")
+        save(page, "See your result")
+        reassurance = page.get_by_text("not been bothering you much")
+        expect(reassurance).to_be_visible()
+        page.get_by_role("group", name="9.").get_by_label("Several days").check()
+        expect(page.locator(URGENT_HELP)).to_be_focused()
+        expect(reassurance).to_be_hidden()
+
+
+def test_urgent_help_shows_when_going_back_to_a_page_with_item_9_still_chosen(
+    browser: Browser, site: str
+) -> None:
+    with browser_page(browser, site, viewport=SMALL_PHONE) as (page, _):
+        page.goto(MOOD_CHECK)
+        page.get_by_role("group", name="9.").get_by_label("Several days").check()
+        page.get_by_role("link", name="Previous step").click()
+        page.go_back()
+        expect(page.get_by_role("group", name="9.").get_by_label("Several days")).to_be_checked()
+        expect(page.locator(URGENT_HELP)).to_be_visible()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_urgent_help_shows_on_a_page_reshown_with_a_question_left_blank(
+    browser: Browser, site: str, javascript: bool, record_property: Callable[[str, object], None]
+) -> None:
+    with browser_page(browser, site, javascript=javascript, viewport=SMALL_PHONE) as (page, _):
+        page.goto(MOOD_CHECK)
+        answer_mood_check(page, item_9="Several days", leave_blank=3)
+        save(page, "See your result")
+        expect(page.locator(".error-summary")).to_contain_text("Answer question 3")
+        place = place_on_screen(page, URGENT_HELP)
+        record_property("urgent help on screen", str(place))
+        expect(page.locator(URGENT_HELP)).to_be_visible()
+        if not javascript:
+            # Nothing has shown the help yet: the page opens on it. (With JavaScript it was shown
+            # and read out when the answer was chosen; the error summary then takes focus.)
+            assert place.in_view, f"the help is {place}"
+        else:  # axe-core runs in the page, so only with JavaScript
+            assert accessibility_problems(page) == []
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_the_result_starts_with_urgent_help_on_screen_whatever_the_score(
+    browser: Browser, site: str, javascript: bool, record_property: Callable[[str, object], None]
+) -> None:
+    with browser_page(browser, site, javascript=javascript, viewport=SMALL_PHONE) as (page, _):
+        page.goto(MOOD_CHECK)
+        answer_mood_check(page, item_9="Several days")
+        save(page, "See your result")
+        result = page.locator("#result")
+        expect(result).to_contain_text("Your score is 1 out of 27")
+        place = place_on_screen(page, URGENT_HELP)
+        record_property("urgent help on screen", str(place))
+        assert place.in_view, f"the help is {place}"
+        expect(page.get_by_role("main")).not_to_contain_text("not been bothering you much")
+        flag = page.get_by_text(URGENT_RESULT)
+        expect(flag).to_be_visible()
+        record_property("urgent message on screen", str(place_on_screen(page, ".result__urgent")))
+        flag_box = flag.bounding_box()
+        score_box = result.get_by_text("Your score is").bounding_box()
+        assert flag_box is not None
+        assert score_box is not None
+        assert flag_box["y"] < score_box["y"], "the help comes before the score"
+        if javascript:  # focus is on the result, read from its start (axe-core runs in the page)
+            expect(result).to_be_focused()
+            assert accessibility_problems(page) == []
+
+
+def test_the_printed_plan_keeps_the_urgent_flag_and_numbers(browser: Browser, site: str) -> None:
+    with browser_page(browser, site) as (page, _):
+        page.goto(MOOD_CHECK)
+        answer_mood_check(page, item_9="Several days")
+        save(page, "See your result")
+        page.goto("/guides/better-sleep/finished")
+        page.emulate_media(media="print")
+        plan = page.locator(".plan")
+        expect(plan.get_by_text(URGENT_RESULT)).to_be_visible()
+        expect(plan.get_by_text("116 123")).to_be_visible()
 
 
 @pytest.mark.parametrize(

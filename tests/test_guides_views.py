@@ -4,7 +4,7 @@ a new account, starting again, edits to a guide, and one person never seeing ano
 from __future__ import annotations
 
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from flask import Flask
 from sqlalchemy import select
 from werkzeug.test import TestResponse
@@ -228,35 +228,170 @@ def test_made_up_choices_are_refused(client: CheckingClient, accounts: AccountHe
     assert len(error_messages(response)) == 2
 
 
-@pytest.mark.parametrize(("item_9", "urgent"), [(0, False), (1, True), (3, True)])
-def test_phq9_item_9_shows_urgent_support_whatever_the_total(
-    client: CheckingClient, accounts: AccountHelper, item_9: int, urgent: bool
+# PHQ-9 item 9: urgent help (docs/safety-hazard-log.md) -----------------------------------------
+
+URGENT_MESSAGE = (
+    "You told us you have had thoughts of being better off dead or of hurting yourself. "
+    "Whatever your score, please talk to someone today."
+)
+REASSURANCE = "not been bothering you much"
+# Every way to get help the box gives, each from portal/contacts.toml.
+WAYS_TO_GET_HELP = (
+    "call 999 or go to A&E",
+    "If you have already hurt yourself",
+    "Samaritans on 116 123",
+    "text SHOUT to 85258",
+    "nobody nearby hears you",
+    "Ask your GP surgery for an urgent appointment",
+    "NHS 111",
+    "08 08 16 89 111",
+    "Nobody who runs this site sees your answers, so nobody will get in touch with you.",
+)
+
+
+def urgent_help(response: TestResponse) -> Tag:
+    support = soup_of(response).select_one("[data-urgent-support]")
+    assert support is not None
+    return support
+
+
+def element_after_item(response: TestResponse, number: int) -> Tag | None:
+    """What comes straight after a self-check item's radios on the page."""
+    radio = soup_of(response).find("input", attrs={"name": f"answer-mood-check--{number}"})
+    assert radio is not None
+    fieldset = radio.find_parent("fieldset")
+    wrapper = fieldset.find_parent(class_="form-group") or fieldset
+    return wrapper.find_next_sibling()
+
+
+def test_the_urgent_help_box_gives_every_way_to_get_help_and_says_nobody_here_sees_answers(
+    client: CheckingClient,
+) -> None:
+    text = " ".join(urgent_help(client.get(PHQ9_STEP)).get_text().split())
+    for expected in WAYS_TO_GET_HELP:
+        assert expected in text
+
+
+def test_the_urgent_help_box_waits_hidden_directly_after_item_9(client: CheckingClient) -> None:
+    page = client.get(PHQ9_STEP)
+    follows_item_9 = element_after_item(page, 9)
+    assert follows_item_9 is not None
+    assert follows_item_9.has_attr("data-urgent-support")
+    assert follows_item_9.has_attr("hidden")
+    # The server never marks it as an alert: guides.js does, once, when it shows it.
+    assert not follows_item_9.has_attr("role")
+
+
+def test_the_page_says_which_answers_are_urgent_by_the_same_rule_as_the_server(
+    client: CheckingClient,
+) -> None:
+    questionnaire = soup_of(client.get(PHQ9_STEP)).select_one("[data-questionnaire]")
+    assert questionnaire["data-urgent-choices"].split() == [
+        "answer-mood-check--9=1",
+        "answer-mood-check--9=2",
+        "answer-mood-check--9=3",
+    ]
+
+
+@pytest.mark.parametrize("item_9", [1, 3])
+def test_phq9_result_starts_with_urgent_help_in_place_of_the_band_whatever_the_total(
+    client: CheckingClient, accounts: AccountHelper, item_9: int
 ) -> None:
     accounts.register(client)
     response = client.submit(PHQ9_STEP, questionnaire_answers("mood-check", [0] * 8 + [item_9]))
     assert response.headers["Location"].endswith("#result")
     page = client.get(PHQ9_STEP)
-    support = soup_of(page).select_one("[data-urgent-support]")
-    assert support.has_attr("hidden") is not urgent
-    if urgent:
-        assert support["role"] == "alert"
-        assert "116 123" in support.get_text()
-        assert "111" in support.get_text()
-        assert "999" in support.get_text()
-        assert "08 08 16 89 111" in support.get_text()
-    # Total is item 9's score alone: minimal, yet support is shown when it is above 0.
-    assert f"Your score is {item_9} out of 27: Minimal low mood" in page_text(page)
-
-
-def test_phq9_urgent_support_shows_even_before_the_rest_is_answered(client: CheckingClient) -> None:
-    response = client.submit(PHQ9_STEP, {"answer-mood-check--9": "1"})
-    assert response.status_code == 200  # the other questions are asked for...
-    support = soup_of(response).select_one("[data-urgent-support]")
-    assert support.has_attr("hidden")  # ...and nothing is saved yet, so the server has not shown it
-    assert (
-        soup_of(response).select_one("[data-questionnaire]")["data-urgent-items"]
-        == "answer-mood-check--9"
+    result = soup_of(page).select_one("#result")
+    result_text = " ".join(result.get_text().split())
+    # Total is item 9's score alone: minimal, yet the help comes first and nothing reassures.
+    assert result_text.index(URGENT_MESSAGE) < result_text.index(
+        f"Your score is {item_9} out of 27."
     )
+    assert result.select_one("[data-urgent-support]") is not None
+    assert not result.select_one("[data-urgent-support]").has_attr("hidden")
+    for expected in WAYS_TO_GET_HELP:
+        assert expected in result_text
+    assert REASSURANCE not in page_text(page)
+    assert "Minimal low mood" not in page_text(page)
+    assert len(soup_of(page).select("[data-urgent-support]")) == 1
+
+
+def test_phq9_result_without_an_urgent_answer_gives_the_band_and_hides_the_help(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    client.submit(PHQ9_STEP, questionnaire_answers("mood-check", [1] * 8 + [0]))
+    page = client.get(PHQ9_STEP)
+    assert "Your score is 8 out of 27: Mild low mood" in page_text(page)
+    assert URGENT_MESSAGE not in page_text(page)
+    assert urgent_help(page).has_attr("hidden")
+
+
+@pytest.mark.parametrize("signed_in", [True, False], ids=["signed-in", "signed-out"])
+def test_phq9_urgent_help_shows_right_after_item_9_when_a_question_is_left_blank(
+    client: CheckingClient, accounts: AccountHelper, signed_in: bool
+) -> None:
+    if signed_in:
+        accounts.register(client)
+    chosen = questionnaire_answers("mood-check", [0] * 8 + [1])
+    del chosen["answer-mood-check--3"]
+    response = client.submit(PHQ9_STEP, chosen)
+    assert response.status_code == 200  # the blank question is asked for...
+    assert error_messages(response)[0].startswith("Answer question 3:")
+    # ...and the help shows at once, from what was sent, right after item 9,
+    follows_item_9 = element_after_item(response, 9)
+    assert follows_item_9 is not None
+    assert follows_item_9.has_attr("data-urgent-support")
+    assert not follows_item_9.has_attr("hidden")
+    # where the page opens without JavaScript (a browser scrolls to a form's #anchor).
+    form = follows_item_9.find_parent("form")
+    assert form["action"].endswith(f"{PHQ9_STEP}#mood-check-urgent")
+
+
+@pytest.mark.parametrize("item_9", ["0", "7", "not-a-number"])
+def test_phq9_help_stays_hidden_on_a_page_sent_back_without_an_urgent_answer(
+    client: CheckingClient, item_9: str
+) -> None:
+    response = client.submit(
+        PHQ9_STEP, {"answer-mood-check--1": "0", "answer-mood-check--9": item_9}
+    )
+    assert response.status_code == 200
+    assert urgent_help(response).has_attr("hidden")
+
+
+def test_an_earlier_reassuring_result_is_not_shown_beside_an_urgent_answer_now(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    client.submit(PHQ9_STEP, questionnaire_answers("mood-check", [0] * 9))
+    assert REASSURANCE in page_text(client.get(PHQ9_STEP))
+    # Item 9 changed, with a mistake elsewhere (a made-up choice), so the page comes back.
+    response = client.submit(PHQ9_STEP, {"answer-mood-check--3": "7", "answer-mood-check--9": "2"})
+    assert response.status_code == 200
+    assert not urgent_help(response).has_attr("hidden")
+    assert REASSURANCE not in page_text(response)
+
+
+@pytest.mark.parametrize("page", ["finished", "answers", "steps/sleep-plan"])
+def test_the_plan_and_answers_pages_carry_the_urgent_flag_and_numbers(
+    client: CheckingClient, accounts: AccountHelper, page: str
+) -> None:
+    accounts.register(client)
+    client.submit(PHQ9_STEP, questionnaire_answers("mood-check", [0] * 8 + [1]))
+    text = page_text(client.get(f"{SLEEP}/{page}"))
+    assert URGENT_MESSAGE in text
+    assert "Score 1 out of 27" in text
+    assert "Minimal low mood" not in text
+    for expected in ("116 123", "85258", "999", "urgent appointment", "nobody will get in touch"):
+        assert expected in text
+
+
+def test_the_sleep_guide_forewarns_about_the_last_question_before_the_mood_check(
+    client: CheckingClient,
+) -> None:
+    text = page_text(client.get(PHQ9_STEP))
+    forewarning = text.index("The last question asks about thoughts of being better off dead")
+    assert forewarning < text.index("1. Little interest or pleasure in doing things")
 
 
 def test_scales_compare_before_and_after(client: CheckingClient, accounts: AccountHelper) -> None:

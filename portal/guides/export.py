@@ -161,11 +161,12 @@ def _block_in_words(
         definition = definitions[block.definition_id]
         chosen = answer.get("chosen", [])
         result = definition.result(chosen)
-        lines = [
-            f"Score {result.total} out of {result.maximum}: {result.band.label}"
-            if result
-            else "Not finished yet."
-        ]
+        if result is None:
+            lines = ["Not finished yet."]
+        elif result.urgent:
+            lines = [_plain(result.message), result.score_in_words]
+        else:
+            lines = [result.score_in_words]
         for item, choice in zip(definition.items, chosen, strict=False):
             if choice is not None and 0 <= choice < len(definition.options):
                 lines.append(f"{item}: {definition.options[choice].label}")

@@ -147,12 +147,38 @@ def _value(block: Block, form: StepForm) -> AnswerValue | None:
         chosen = form[field_name(block_id)].data
         return {"value": int(chosen)} if chosen is not None else None
     if isinstance(block, QuestionnaireBlock):
-        count = len(form.definitions[block.definition_id].items)
-        chosen_items = [form[item_field_name(block_id, n)].data for n in range(1, count + 1)]
-        if all(item is None for item in chosen_items):
-            return None
-        return {"chosen": [int(item) if item is not None else None for item in chosen_items]}
+        chosen = chosen_in_form(form, block)
+        return {"chosen": chosen} if any(item is not None for item in chosen) else None
     return None
+
+
+def chosen_in_form(form: StepForm, block: QuestionnaireBlock) -> list[int | None]:
+    """The option chosen for each item of a self-check, as the form holds it now: the saved
+    answers on a fresh page, what was sent on a page shown again with errors. A choice that is
+    not one of the options counts as none."""
+    definition = form.definitions[block.definition_id]
+    options = {str(index): index for index in range(len(definition.options))}
+    return [
+        options.get(str(form[item_field_name(block.id or "", number)].data))
+        for number in range(1, len(definition.items) + 1)
+    ]
+
+
+def questionnaire_urgent(form: StepForm, block: QuestionnaireBlock) -> bool:
+    """Whether urgent help shows on the page as it is sent: from what the form holds (see
+    chosen_in_form), so a page shown again with a question left blank still shows it."""
+    return form.definitions[block.definition_id].is_urgent(chosen_in_form(form, block))
+
+
+def urgent_choices(form: StepForm, block: QuestionnaireBlock) -> list[str]:
+    """Every `name=value` of a radio whose choice is urgent, for guides.js to show help the
+    moment it is chosen, by the same rule as the server (Questionnaire.urgent_options)."""
+    definition = form.definitions[block.definition_id]
+    return [
+        f"{item_field_name(block.id or '', number)}={option}"
+        for number in sorted(definition.urgent_items)
+        for option in sorted(definition.urgent_options)
+    ]
 
 
 def answers_from(form: StepForm) -> dict[str, AnswerValue | None]:

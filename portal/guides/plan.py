@@ -57,14 +57,6 @@ def questionnaire_result(
     return definitions[block.definition_id].result(answer.get("chosen", []))
 
 
-def questionnaire_urgent(
-    block: QuestionnaireBlock, answers: dict[str, AnswerValue], definitions: Questionnaires
-) -> bool:
-    """An urgent item was answered above "not at all", whether or not the rest were."""
-    answer = answers.get(block.id or "")
-    return bool(answer) and definitions[block.definition_id].is_urgent(answer.get("chosen", []))
-
-
 @dataclass(frozen=True)
 class PlanEntry:
     """One answered exercise, in words."""

@@ -41,8 +41,24 @@ class QuestionnaireResult:
     total: int
     maximum: int
     band: Band
-    # An answer above the lowest option on an urgent item (PHQ-9 item 9).
-    urgent: bool
+    # Set when an urgent item (PHQ-9 item 9) is answered above the lowest option: it takes the
+    # place of the band and its message, whatever the total ("minimal" would reassure wrongly).
+    urgent_message: str | None = None
+
+    @property
+    def urgent(self) -> bool:
+        return self.urgent_message is not None
+
+    @property
+    def message(self) -> Markup:
+        """What the result says: the urgent message if there is one, else the band's."""
+        return Markup.escape(self.urgent_message) if self.urgent_message else self.band.message
+
+    @property
+    def score_in_words(self) -> str:
+        """ "Score 7 out of 27: Mild low mood", without the band when the result is urgent."""
+        score = f"Score {self.total} out of {self.maximum}"
+        return score if self.urgent else f"{score}: {self.band.label}"
 
 
 @dataclass(frozen=True)
@@ -55,19 +71,26 @@ class Questionnaire:
     options: tuple[Option, ...]
     bands: tuple[Band, ...]
     urgent_items: frozenset[int]  # 1-based item numbers
+    # Replaces the band's message when an urgent item is answered (required if there are any).
+    urgent_message: str | None = None
 
     @property
     def maximum(self) -> int:
         return len(self.items) * max(option.score for option in self.options)
 
-    def is_urgent(self, answer: Sequence[int | None]) -> bool:
-        """True if any urgent item has an answer scoring above the lowest option, answered or not
-        the rest: this is shown at once, whatever the total."""
+    @property
+    def urgent_options(self) -> frozenset[int]:
+        """The options (by index) that make an urgent item urgent: any scoring above the lowest.
+        The one rule: the server, the page's script and every summary of the result follow it."""
         lowest = min(option.score for option in self.options)
+        return frozenset(i for i, option in enumerate(self.options) if option.score > lowest)
+
+    def is_urgent(self, answer: Sequence[int | None]) -> bool:
+        """True if any urgent item has an urgent answer, answered or not the rest: this is shown
+        at once, whatever the total."""
         return any(
-            (chosen := answer[number - 1]) is not None and self.options[chosen].score > lowest
+            number - 1 < len(answer) and answer[number - 1] in self.urgent_options
             for number in self.urgent_items
-            if number - 1 < len(answer)
         )
 
     def result(self, answer: Sequence[int | None]) -> QuestionnaireResult | None:
@@ -76,7 +99,8 @@ class Questionnaire:
             return None
         total = sum(self.options[chosen].score for chosen in answer if chosen is not None)
         band = next(b for b in self.bands if b.minimum <= total <= b.maximum)
-        return QuestionnaireResult(total, self.maximum, band, self.is_urgent(answer))
+        urgent_message = self.urgent_message if self.is_urgent(answer) else None
+        return QuestionnaireResult(total, self.maximum, band, urgent_message)
 
 
 def _line_of(text: str, needle: str, occurrence: int = 0) -> int:
@@ -135,6 +159,11 @@ def _problems_in(
                 "urgent_items",
                 f"urgent item {number!r} is not an item number from 1 to {len(items)}",
             )
+    if definition.get("urgent_items") and not str(definition.get("urgent_message", "")).strip():
+        problem(
+            "urgent_items",
+            "urgent items need an urgent_message, shown in place of the band's message",
+        )
     return problems
 
 
@@ -173,6 +202,7 @@ def load_questionnaire(
                 for b in definition["bands"]
             ),
             urgent_items=frozenset(definition.get("urgent_items", [])),
+            urgent_message=definition.get("urgent_message"),
         ),
         [],
     )

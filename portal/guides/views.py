@@ -26,8 +26,9 @@ from portal.guides.answers import (
     save_step,
     start_again,
 )
+from portal.guides.blocks import QuestionnaireBlock
 from portal.guides.format import TOPICS, ParsedGuide, Step
-from portal.guides.forms import answers_from, form_for
+from portal.guides.forms import answers_from, form_for, questionnaire_urgent, urgent_choices
 from portal.guides.library import (
     GuideNotFound,
     PublishedGuide,
@@ -40,9 +41,9 @@ from portal.guides.plan import (
     orphan_answers,
     plan_sections,
     questionnaire_result,
-    questionnaire_urgent,
     scale_comparison,
 )
+from portal.guides.questionnaires import Questionnaires
 from portal.models.guides import AnswerValue
 from portal.security.csrf import keeps_form_on_csrf_failure
 from portal.security.headers import public_page
@@ -54,7 +55,13 @@ bp = Blueprint("guides", __name__, url_prefix="/guides")
 # What the block macros (templates/guides/blocks.html) compute from answers. As globals rather
 # than a context processor, blocks.html is imported without the page's context, so Jinja
 # evaluates it once instead of on every render.
-for _helper in (scale_comparison, questionnaire_result, questionnaire_urgent, plan_sections):
+for _helper in (
+    scale_comparison,
+    questionnaire_result,
+    questionnaire_urgent,
+    urgent_choices,
+    plan_sections,
+):
     bp.add_app_template_global(_helper)
 
 
@@ -174,7 +181,18 @@ def step(slug: str, step_id: str) -> str | BaseResponse:
         definitions=definitions,
         previous_step=guide.previous_step(current),
         next_step=guide.next_step(current),
+        urgent_help_anchor=_urgent_help_anchor(current, definitions),
     )
+
+
+def _urgent_help_anchor(current: Step, definitions: Questionnaires) -> str | None:
+    """Where a page sent back with errors opens: on the urgent help, when it shows (a browser
+    scrolls to a form's #anchor only if that element is shown, else stays at the top). Without
+    JavaScript that page is the first chance to show it. Saving goes to #result instead."""
+    for block in current.answerable_blocks:
+        if isinstance(block, QuestionnaireBlock) and definitions[block.definition_id].urgent_items:
+            return f"{block.id}-urgent"
+    return None
 
 
 def _after_saving(guide: ParsedGuide, current: Step, *, signed_in: bool) -> str:

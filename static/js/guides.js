@@ -132,22 +132,62 @@
     next.addEventListener("click", function () { go(current + 1); });
   }
 
-  /* PHQ-9 item 9 and the like: show urgent support as soon as the answer is chosen. */
+  /* PHQ-9 item 9 and the like (docs/safety-hazard-log.md). The help sits right after the item.
+     Choosing an urgent answer (data-urgent-choices, from the same rule as the server) shows it,
+     scrolls it into view, moves focus to it and has it read out: once, so changing the answer
+     again neither pulls focus away nor repeats it. Choosing "Not at all" afterwards leaves it
+     shown: the help is never taken away from someone who has just asked for it. */
   function setUpUrgentSupport(container) {
-    var names = (container.getAttribute("data-urgent-items") || "").split(" ").filter(Boolean);
+    var urgent = (container.getAttribute("data-urgent-choices") || "").split(" ").filter(Boolean);
     var support = container.querySelector("[data-urgent-support]");
-    if (!names.length || !support) { return; }
+    if (!urgent.length || !support) { return; }
+    var announced = false;
+
+    function isUrgent(input) {
+      return input.checked && urgent.indexOf(input.name + "=" + input.value) !== -1;
+    }
+
+    function show() {
+      support.hidden = false;
+      // An earlier result's reassurance ("not bothering you much") no longer applies.
+      var oldResult = container.querySelector("[data-result-not-urgent]");
+      if (oldResult) { oldResult.hidden = true; }
+    }
+
     container.addEventListener("change", function (event) {
-      var target = event.target;
-      if (names.indexOf(target.name) === -1 || !target.checked) { return; }
-      if (target.value !== "0") {
-        support.hidden = false;
-        support.setAttribute("role", "alert");
-      }
+      if (announced || !isUrgent(event.target)) { return; }
+      announced = true;
+      var alreadyShown = !support.hidden;
+      show();
+      if (alreadyShown) { return; }
+      support.setAttribute("role", "alert");
+      support.scrollIntoView({ block: "start", behavior: reduceMotion ? "auto" : "smooth" });
+      support.focus({ preventScroll: true });
     });
+
+    // A page opened with an urgent answer already chosen: the browser keeps answers on going
+    // Back, and puts them back only after this script has run, so look again when it shows.
+    function showIfAlreadyChosen() {
+      var inputs = container.querySelectorAll("input[type=radio]");
+      if (Array.prototype.some.call(inputs, isUrgent)) {
+        show();
+        announced = true;
+      }
+    }
+    showIfAlreadyChosen();
+    window.addEventListener("pageshow", showIfAlreadyChosen);
+  }
+
+  /* After saving a self-check the page opens at its result (#result): focus it, so a screen
+     reader reads it from the start (an urgent result starts with the help). */
+  function focusResult() {
+    if (window.location.hash !== "#result") { return; }
+    var result = document.getElementById("result");
+    if (result) { result.focus({ preventScroll: true }); }
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("[data-breathing]"), setUpBreathing);
   Array.prototype.forEach.call(document.querySelectorAll("[data-grounding]"), setUpGrounding);
   Array.prototype.forEach.call(document.querySelectorAll("[data-questionnaire]"), setUpUrgentSupport);
+  focusResult();
 }());

@@ -149,3 +149,56 @@ def accessibility_problems(page: Page) -> list[str]:
                 f"{violation['id']} ({violation['impact']}): {violation['help']} at {targets}"
             )
     return problems
+
+
+# Enough of an element showing to read its heading and first line.
+FIRST_LINES_PX = 120
+
+
+@dataclass(frozen=True)
+class PlaceOnScreen:
+    """Where an element is, seen on the screen: its top in pixels from the top of the viewport
+    (None when it is not shown at all), with the part the sticky quick exit bar covers."""
+
+    top: float | None
+    bottom: float | None
+    viewport_height: int
+    covered_to: float
+
+    @property
+    def in_view(self) -> bool:
+        """Its top is on screen below the quick exit bar, with room to read its first lines."""
+        return (
+            self.top is not None
+            and self.covered_to - 1 <= self.top <= self.viewport_height - FIRST_LINES_PX
+        )
+
+    def __str__(self) -> str:
+        if self.top is None or self.bottom is None:
+            return "hidden"
+        if self.bottom <= self.covered_to:
+            return f"{self.covered_to - self.bottom:.0f} px above the screen (scrolled past)"
+        if self.top >= self.viewport_height:
+            return f"{self.top - self.viewport_height:.0f} px below the screen"
+        where = "in view" if self.in_view else "partly in view"
+        return f"{where}, top at {self.top:.0f} px of {self.viewport_height}"
+
+
+def place_on_screen(page: Page, selector: str, *, settle: bool = True) -> PlaceOnScreen:
+    """Where the element is: once any scrolling (smooth or not) has stopped, or `settle=False`
+    at this very moment. Read through the browser's own protocol, not page script, so it works
+    with JavaScript off."""
+    element = page.locator(selector)
+    box = element.bounding_box()
+    while settle:
+        page.wait_for_timeout(150)
+        settled, box = box, element.bounding_box()
+        settle = box != settled
+    bar = page.locator(".quick-exit-bar").bounding_box()
+    viewport = page.viewport_size or {"height": 0}
+    return PlaceOnScreen(
+        top=box["y"] if box else None,
+        bottom=box["y"] + box["height"] if box else None,
+        viewport_height=viewport["height"],
+        covered_to=bar["y"] + bar["height"] if bar else 0,
+    )
