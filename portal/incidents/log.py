@@ -8,7 +8,6 @@ change, and the chain link that makes it tamper-evident are saved together or no
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +31,7 @@ from portal.incidents.chain import (
 )
 from portal.incidents.content import IncidentContent
 from portal.incidents.pack_input import FileKind
+from portal.incidents.uploads import CheckedFile
 from portal.models.base import new_id, utcnow
 from portal.models.incidents import EvidenceFile, Incident, IncidentRevision
 from portal.records import OpenedRecord, RecordNotFound, RecordStore
@@ -82,23 +82,6 @@ class FileFacts:
             "original_name": self.original_name,
             "sha256": self.sha256,
         }
-
-
-@dataclass(frozen=True)
-class NewFile:
-    """A checked upload, ready to keep (portal.incidents.uploads makes these)."""
-
-    kind: FileKind
-    media_type: str
-    display_media_type: str
-    original_name: str
-    original: bytes
-    display: bytes | None  # None when the original is what is shown
-    thumbnail: bytes | None
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.original).hexdigest()
 
 
 # Incidents -----------------------------------------------------------------------------------
@@ -232,7 +215,7 @@ def used_bytes(db_session: Session, owner_id: uuid.UUID) -> int:
 
 
 def add_file(
-    db_session: Session, owner_id: uuid.UUID, incident_id: uuid.UUID, new: NewFile
+    db_session: Session, owner_id: uuid.UUID, incident_id: uuid.UUID, new: CheckedFile
 ) -> FileFacts:
     """Keep a checked file with the person's incident, sealed, and link it into the chain."""
     incidents.get(db_session, owner_id, incident_id)  # RecordNotFound if not theirs
@@ -245,7 +228,7 @@ def add_file(
         media_type=new.media_type,
         display_media_type=new.display_media_type,
         original_name=new.original_name,
-        size=len(new.original),
+        size=new.size,
         sha256=new.sha256,
         added_at=utcnow(),
         has_thumbnail=new.thumbnail is not None,
@@ -267,7 +250,8 @@ def add_file(
                 facts.to_payload(), kind=FILE_KIND, record_id=file_id, field="facts"
             ),
             original_sealed=sealed(new.original, "original"),
-            display_sealed=sealed(new.display, "display"),
+            # Kept apart only when it differs (photos): a PDF or a recording is shown as it is.
+            display_sealed=sealed(new.display if new.display != new.original else None, "display"),
             thumbnail_sealed=sealed(new.thumbnail, "thumbnail"),
         )
     )

@@ -31,7 +31,7 @@ from portal.incidents.content import FIELD_LABELS, IncidentContent
 from portal.incidents.forms import EvidenceFileForm, FilterForm, IncidentForm, QuickAddForm
 from portal.incidents.log import FileNotFound, incidents
 from portal.incidents.summary import summarise
-from portal.incidents.uploads import UploadRefused, check_quota, inspect_upload
+from portal.incidents.uploads import UploadRefused, check_quota, download_name, inspect_upload
 from portal.record_pages import own_record_or_404, page_number
 from portal.records import OpenedRecord, RecordNotFound, StaleEdit
 from portal.security.csrf import keeps_form_on_csrf_failure
@@ -140,7 +140,7 @@ def _incident_page(saved: OpenedRecord[IncidentContent], file_form: EvidenceFile
         "incidents/incident.html",
         incident=saved,
         files=files,
-        file_form=file_form,
+        form=file_form,
         file_max_mb=current_app.config["INCIDENT_FILE_MAX_MB"],
     )
 
@@ -227,7 +227,7 @@ def add_file(incident_id: uuid.UUID) -> str | BaseResponse:
         except UploadRefused as refused:
             form.add_error("file", str(refused))
         else:
-            log.add_file(db.session, current_user.id, incident_id, checked.as_new_file())
+            log.add_file(db.session, current_user.id, incident_id, checked)
             listing.forget_check(current_session())
             flash(f"“{checked.original_name}” has been added to this incident.")
             return redirect(url_for("incidents.incident", incident_id=incident_id, _anchor="files"))
@@ -246,9 +246,8 @@ def _file_response(file_id: uuid.UUID, part: str, *, download: bool = False) -> 
     }[part]
     response = Response(data, mimetype=media_type)
     disposition = "attachment" if download else "inline"
-    response.headers["Content-Disposition"] = listing.content_disposition(
-        disposition, facts.original_name
-    )
+    name = download_name(facts.original_name, media_type) if download else facts.original_name
+    response.headers["Content-Disposition"] = listing.content_disposition(disposition, name)
     return response
 
 
