@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import statistics
 import time
 
 import pytest
@@ -29,7 +28,10 @@ from tests.support.mail import add_confirmed_email, link_in, read_outbox
 from tests.support.servers import HttpVisitor, gunicorn_server
 
 NEW_PASSWORD = "lighthouse marmalade bicycle"
-RESET_REQUEST_PAIRS = 16
+RESET_REQUEST_PAIRS = 24
+# The real account may be the slower of a pair at most this often: 20 of 24 or more happens by
+# chance about once in 1,200 runs when both take the same time.
+SLOWER_AT_MOST = 19
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -587,15 +589,20 @@ def test_asking_for_a_reset_link_takes_the_same_time_whoever_asks(
             return elapsed
 
         known_times, unknown_times = [], []
-        for _ in range(RESET_REQUEST_PAIRS):
-            known_times.append(answer_time(account.username))
-            unknown_times.append(answer_time("nobody-9999"))
+        for pair in range(RESET_REQUEST_PAIRS):
+            # Each in turn goes first, so nothing about going first or second favours either.
+            if pair % 2:
+                unknown_times.append(answer_time("nobody-9999"))
+                known_times.append(answer_time(account.username))
+            else:
+                known_times.append(answer_time(account.username))
+                unknown_times.append(answer_time("nobody-9999"))
         deadline = time.monotonic() + 5
         while len(read_outbox(app)) < 1 + RESET_REQUEST_PAIRS and time.monotonic() < deadline:
             time.sleep(0.05)
     assert len(read_outbox(app)) == 1 + RESET_REQUEST_PAIRS, "a link went out each time"
-    # Each pair ran back to back, so load on the machine shifts both alike: the middle of the
-    # differences is steady where single times are not.
-    gap = statistics.median(k - u for k, u in zip(known_times, unknown_times, strict=True))
-    typical = statistics.median(unknown_times)
-    assert abs(gap) < 0.25 * typical + 0.0005, (gap, typical)
+    # A sign test: load on the machine slows either side of a pair alike, so with nothing to
+    # tell them apart the real account is the slower of the pair about half the time. Work done
+    # for it before the answer would make it the slower almost every time.
+    slower = sum(k > u for k, u in zip(known_times, unknown_times, strict=True))
+    assert slower <= SLOWER_AT_MOST, (slower, known_times, unknown_times)
