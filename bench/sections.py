@@ -21,6 +21,7 @@ from bench.harness import (
     timed_sign_in,
     wrk,
 )
+from bench.incidents import incidents
 from bench.inprocess import guide_step_queries
 from bench.report import Report, Section, load_row
 from portal.dates import today_in_london
@@ -256,4 +257,5 @@ SECTIONS: list[Section] = [
     Section("workers", "Worker scaling", worker_scaling),
     Section("diary_pages", "Diary pages with 2,000 entries", diary_pages),
     Section("diary_queries", "Diary SQL statements and allocations", diary_queries),
+    Section("incidents", "Incident log with 5,000 incidents", incidents),
 ]

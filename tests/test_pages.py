@@ -106,3 +106,37 @@ def test_registering_from_a_guide_returns_to_it_after_the_codes(
     client.get("/register/recovery-codes")
     done = client.post_with_token("/register/recovery-codes")
     assert done.headers["Location"] == step
+
+
+@pytest.mark.parametrize(
+    "app_settings",
+    [
+        {
+            "PORTAL_ORGANISATION": "Northtown Victim Support",
+            "PORTAL_ORGANISATION_CONTACT": "privacy@northtown.example",
+            "PORTAL_UNUSED_ACCOUNT_MONTHS": "18",
+            "PORTAL_KEYSTORE_BACKUP_DAYS": "5",
+            "PORTAL_FEEDBACK": "https://northtown.example/feedback",
+        }
+    ],
+)
+def test_the_privacy_page_states_what_the_settings_make_true(client: CheckingClient) -> None:
+    text = page_text(client.get("/privacy"))
+    assert "This site is run by Northtown Victim Support" in text
+    assert "privacy@northtown.example" in text
+    assert "If nobody signs in to an account for 18 months, we delete it" in text
+    assert "Our backups keep a copy of the keys for 5 days at most" in text
+    assert "Information Commissioner's Office" in text
+    assert "0303 123 1113" in text
+    assert "last updated on" in text
+    assert "cannot be read again, even from backups" not in text
+    feedback = client.get("/feedback").get_data(as_text=True)
+    assert 'href="https://northtown.example/feedback"' in feedback
+
+
+def test_a_visitors_answers_are_said_to_be_on_the_server_for_a_while_not_on_the_device(
+    client: CheckingClient, bundled_guides: None
+) -> None:
+    text = page_text(client.get("/guides/calming-anxious-feelings/steps/body-alarm-system"))
+    assert "on this device" not in text
+    assert "We keep them on our server, locked, for 30 minutes after you last use the site" in text
