@@ -85,12 +85,14 @@ def seed_log(app: Flask, owner_id: object, count: int, start: int = 0) -> None:
 def ten_megabyte_photo() -> bytes:
     """A JPEG of noise, about UPLOAD_MB megabytes: noise does not compress."""
     rng = random.Random(7)
-    side = 2000
+    side = 2580  # about 10 MB of noise at quality 98, just under the 10 MB limit
     image = Image.frombytes("RGB", (side, side), rng.randbytes(side * side * 3))
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=98)
     data = buffer.getvalue()
-    return data[: UPLOAD_MB * 1024 * 1024 - 1] if len(data) > UPLOAD_MB * 1024 * 1024 else data
+    if len(data) > UPLOAD_MB * 1024 * 1024:
+        raise RuntimeError(f"the test photo is {len(data):,} bytes: over the limit")
+    return data
 
 
 def post_file(visitor: HttpVisitor, url: str, token: str, data: bytes) -> int:
