@@ -12,10 +12,13 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from PIL import ExifTags, Image
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from portal.dates import today_in_london
+from portal.extensions import db
+from portal.models import ChainCheckpoint, ChainLink, EvidenceFile, Incident, IncidentRevision
 from tests.support import evidence_files as files
 from tests.support.client import AccountHelper, CheckingClient, error_messages, page_text
 from tests.support.incidents import record_quickly
@@ -172,3 +175,13 @@ def test_removing_a_file_keeps_the_log_checking_out(
     assert client.post_with_token(f"/incidents/files/{file_id}/delete").status_code == 302
     assert file_ids(client, incident_id) == []
     assert "Your log is unchanged" in page_text(client.get("/incidents/check"))
+
+
+def test_deleting_the_account_leaves_no_incident_row_file_or_link(
+    app: Flask, client: CheckingClient, incident_id: str
+) -> None:
+    upload(client, incident_id, files.photo("JPEG"), "mine.jpg")
+    client.submit("/account/delete", {"current_password": "purple tractor window"})
+    with app.app_context():
+        for model in (Incident, IncidentRevision, EvidenceFile, ChainLink, ChainCheckpoint):
+            assert db.session.scalars(select(model)).all() == [], model.__name__
