@@ -4,6 +4,9 @@ reordered rows, and history rebuilt by someone holding the person's own key."""
 
 from __future__ import annotations
 
+import base64
+import re
+import threading
 import uuid
 from datetime import timedelta
 
@@ -19,13 +22,16 @@ from portal.incidents.chain import (
     link_hash,
     revision_content,
 )
-from portal.incidents.log import REVISION_KIND, check_log
-from portal.models import ChainLink, IncidentRevision, User
+from portal.incidents.log import INCIDENT_KIND, REVISION_KIND, check_log
+from portal.models import ChainCheckpoint, ChainLink, Incident, IncidentRevision, User
 from portal.security.data_keys import cipher_for
+from tests.support.browser import live_server
 from tests.support.client import AccountHelper, CheckingClient, page_text
-from tests.support.incidents import change_incident, full_form, record_quickly
+from tests.support.incidents import change_incident, full_form, quick_form, record_quickly
+from tests.support.servers import HttpVisitor
 
 DAY = today_in_london() - timedelta(days=3)
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def owner_id(app: Flask, username: str) -> uuid.UUID:
@@ -148,6 +154,10 @@ def test_history_rebuilt_with_the_persons_own_key_no_longer_matches_the_sites_ch
         revision.payload_sealed = cipher.seal_json(
             payload, kind=REVISION_KIND, record_id=revision.id, field="payload"
         )
+        shown = db.session.get(Incident, uuid.UUID(first))
+        shown.payload_sealed = cipher.seal_json(
+            payload, kind=INCIDENT_KIND, record_id=shown.id, field="payload"
+        )
         # Recompute the link for it and every link after, as a careful forger would.
         previous = bytes(32)
         for link in db.session.scalars(
@@ -159,19 +169,15 @@ def test_history_rebuilt_with_the_persons_own_key_no_longer_matches_the_sites_ch
                 record_id=link.link_id,
                 field=SUBJECT_FIELD,
             )
-            if body["subject"]["incident"] == first and link.event == "recorded":
-                salt = (
-                    bytes.fromhex(body["salt"])
-                    if False
-                    else __import__("base64").b64decode(body["salt"])
-                )
+            if body["subject"]["incident"] == first and body["event"] == "recorded":
+                salt = base64.b64decode(body["salt"])
                 digest = content_digest(salt, revision_content(uuid.UUID(first), 1, payload))
                 body["digest"] = digest.hex()
                 link.subject_sealed = cipher.seal_json(
                     body, kind=LINK_KIND, record_id=link.link_id, field=SUBJECT_FIELD
                 )
             link.link_hash = link_hash(
-                previous, link.event, link.recorded_at, bytes.fromhex(body["digest"])
+                previous, body["event"], link.recorded_at, bytes.fromhex(body["digest"])
             )
             previous = link.link_hash
         db.session.commit()
@@ -197,3 +203,123 @@ def test_nothing_in_the_clear_tells_two_identical_incidents_apart_or_reveals_the
     assert len(hashes) == 2
     for link in links:
         assert b"same words" not in link.subject_sealed
+
+
+def test_an_older_version_copied_back_over_the_shown_one_is_found(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    _, second, _ = three_incidents(client)
+    with app.app_context():
+        first_revision = db.session.scalars(
+            select(IncidentRevision).where(
+                IncidentRevision.incident_id == uuid.UUID(second), IncidentRevision.number == 1
+            )
+        ).one()
+        owner = first_revision.user_id
+        cipher = cipher_for(owner)
+        older = cipher.open_json(
+            first_revision.payload_sealed,
+            kind=REVISION_KIND,
+            record_id=first_revision.id,
+            field="payload",
+        )
+        # As a restore from an old backup would: the row as it was before the amendment.
+        shown = db.session.get(Incident, uuid.UUID(second))
+        shown.payload_sealed = cipher.seal_json(
+            older, kind=INCIDENT_KIND, record_id=shown.id, field="payload"
+        )
+        shown.version = 1
+        db.session.commit()
+    page = client.get("/incidents/check").get_data(as_text=True)
+    assert "the version shown of this incident is not its latest saved one" in page
+    assert f"/incidents/{second}" in page
+
+
+def test_a_deleted_incident_restored_from_a_backup_is_found(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    first, _, _ = three_incidents(client)
+    with app.app_context():
+        backup = [
+            dict(row._mapping)
+            for row in db.session.execute(
+                select(Incident.__table__).where(Incident.id == uuid.UUID(first))
+            )
+        ]
+        backed_up_revisions = [
+            dict(row._mapping)
+            for row in db.session.execute(
+                select(IncidentRevision.__table__).where(
+                    IncidentRevision.incident_id == uuid.UUID(first)
+                )
+            )
+        ]
+    client.get(f"/incidents/{first}/delete")
+    client.post_with_token(f"/incidents/{first}/delete")
+    with app.app_context():
+        db.session.execute(Incident.__table__.insert(), backup)
+        db.session.execute(IncidentRevision.__table__.insert(), backed_up_revisions)
+        db.session.commit()
+    assert "an incident that was deleted has come back" in check_page(client)
+
+
+def test_a_missing_checkpoint_is_found(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    three_incidents(client)
+    with app.app_context():
+        db.session.execute(ChainCheckpoint.__table__.delete().where(ChainCheckpoint.sequence == 3))
+        db.session.commit()
+    assert "the site's signature for this record is missing" in check_page(client)
+
+
+def test_a_deletion_is_listed_without_what_was_deleted(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    gone = record_quickly(client, "Something I no longer want here", DAY)
+    client.get(f"/incidents/{gone}/delete")
+    client.post_with_token(f"/incidents/{gone}/delete")
+    text = check_page(client)
+    assert "An incident, deleted" in text
+    assert "Something I no longer want here" not in text
+
+
+def test_six_saves_at_once_from_one_account_all_land_in_one_unbroken_chain(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    """Two tabs, or a double-tapped Save: each write waits its turn for the next link."""
+    account = accounts.register(client)
+    visitor = HttpVisitor()
+    with live_server(app) as base_url:
+        _, page = visitor.request(base_url + "/sign-in")
+        token = CSRF_INPUT.search(page).group(1)
+        visitor.request(
+            base_url + "/sign-in",
+            {"csrf_token": token, "username": account.username, "password": account.password},
+        )
+        _, page = visitor.request(base_url + "/incidents/quick")
+        token = CSRF_INPUT.search(page).group(1)
+        start = threading.Barrier(6)
+        statuses: list[int] = []
+
+        def save(number: int) -> None:
+            start.wait()
+            status, _ = visitor.request(
+                base_url + "/incidents/quick",
+                {"csrf_token": token, **quick_form(f"Save number {number}", DAY)},
+            )
+            statuses.append(status)
+
+        threads = [threading.Thread(target=save, args=(n,)) for n in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert statuses == [302] * 6
+    text = check_page(client)
+    assert "Your log is unchanged" in text
+    assert "All 6 records" in text

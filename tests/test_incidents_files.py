@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -185,3 +186,30 @@ def test_deleting_the_account_leaves_no_incident_row_file_or_link(
     with app.app_context():
         for model in (Incident, IncidentRevision, EvidenceFile, ChainLink, ChainCheckpoint):
             assert db.session.scalars(select(model)).all() == [], model.__name__
+
+
+def test_a_changed_original_is_found_by_the_check(
+    app: Flask, client: CheckingClient, incident_id: str
+) -> None:
+    upload(client, incident_id, files.photo("JPEG"), "one.jpg")
+    upload(client, incident_id, files.wav(), "two.wav")
+    first, second = file_ids(client, incident_id)
+    with app.app_context():
+        # Without the key, the best anyone can do is move another file's sealed bytes over it.
+        other = db.session.get(EvidenceFile, uuid.UUID(second))
+        db.session.get(EvidenceFile, uuid.UUID(first)).original_sealed = other.original_sealed
+        db.session.commit()
+    text = page_text(client.get("/incidents/check"))
+    assert "an evidence file has been changed since it was added" in text
+
+
+def test_recordings_can_be_fetched_a_part_at_a_time(
+    client: CheckingClient, incident_id: str
+) -> None:
+    recording = files.wav()
+    upload(client, incident_id, recording, "rec.wav")
+    [file_id] = file_ids(client, incident_id)
+    part = client.get(f"/incidents/files/{file_id}", headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206
+    assert part.data == recording[:100]
+    assert part.headers["Accept-Ranges"] == "bytes"

@@ -224,3 +224,29 @@ def test_the_list_makes_the_same_few_queries_however_long_the_log(
     with counting_queries(app) as many:
         client.get("/incidents")
     assert len(few) == len(many) <= 5, many.statements
+
+
+def test_a_report_dated_before_the_incident_is_refused_by_its_field(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    form = full_form("Graffiti on the door", YESTERDAY) | report_fields(
+        0, "council", YESTERDAY - timedelta(days=30), "GR-1"
+    )
+    response = client.submit("/incidents/new", form)
+    assert error_messages(response) == ["The date you reported it must be on or after the incident"]
+    assert field_value(response, "reports-0-reference") == "GR-1"
+
+
+def test_saving_an_unchanged_incident_makes_no_new_version(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    incident_id = record_quickly(client, "Stones thrown at the window", YESTERDAY)
+    form = full_form("Stones thrown at the window", YESTERDAY)
+    change_incident(client, incident_id, form)
+    again = change_incident(client, incident_id, form)
+    assert again.status_code == 302
+    page = page_text(client.get(f"/incidents/{incident_id}"))
+    assert "Nothing had changed, so no new version was saved." in page
+    assert "changed 1 time since" in page

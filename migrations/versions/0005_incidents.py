@@ -46,7 +46,6 @@ def upgrade_main() -> None:
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("link_id", sa.Uuid(), nullable=False),
-        sa.Column("event", sa.String(length=20), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("link_hash", sa.LargeBinary(length=32), nullable=False),
         sa.Column("subject_sealed", sa.LargeBinary(), nullable=False),

@@ -42,7 +42,7 @@ def check_password(db_session: Session, user: User, password: str) -> None:
     key = slowdown_key("current-password", str(user.id))
     slowdown = check_not_slowed(db_session, key)
     if not password_hashing().verify(user.password_hash, password):
-        record_failure(db_session, key, slowdown)
+        record_failure(db_session, key)
         raise WrongPassword
     forget_failures(db_session, slowdown)
 

@@ -113,7 +113,7 @@ def authenticate(
     # Checked against a decoy hash when there is no such account, so a miss takes just as long.
     verified = hashing.verify(user.password_hash if user else None, password)
     if user is None or not verified:
-        record_failure(db_session, key, slowdown)
+        record_failure(db_session, key)
         raise SignInFailed
     forget_failures(db_session, slowdown)
     user.last_signed_in_at = utcnow()

@@ -17,8 +17,9 @@ import ipaddress
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, delete, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from portal.models.accounts import SignInSlowdown
@@ -76,22 +77,36 @@ def check_not_slowed(db_session: Session, key: str) -> SignInSlowdown | None:
     return row
 
 
-def record_failure(db_session: Session, key: str, row: SignInSlowdown | None) -> None:
-    """Count one more failure under this key (committed at once)."""
+def record_failure(db_session: Session, key: str) -> None:
+    """Count one more failure under this key (committed at once). The count is added to in the
+    database, in one statement, so failures sent at the same moment are all counted."""
     now: datetime = utcnow()
-    if row is None:
-        row = SignInSlowdown(key=key, failures=0)
-        db_session.add(row)
-    elif now - row.updated_at > FAILURE_MEMORY:
-        row.failures = 0
-    row.failures += 1
-    row.updated_at = now
-    wait = _wait_after(row.failures)
-    row.next_attempt_at = now + wait if wait else None
-    try:
-        db_session.commit()
-    except IntegrityError:  # another worker recorded a failure for the same key at the same moment
-        db_session.rollback()
+    insert = sqlite_insert if db_session.get_bind().dialect.name == "sqlite" else postgres_insert
+    table = SignInSlowdown.__table__
+    statement = insert(table).values(key=key, failures=1, updated_at=now, next_attempt_at=None)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={
+            # Failures older than FAILURE_MEMORY are forgotten: the count starts again.
+            "failures": case(
+                (table.c.updated_at < now - FAILURE_MEMORY, 1), else_=table.c.failures + 1
+            ),
+            "updated_at": now,
+        },
+    ).returning(table.c.failures)
+    failures = db_session.execute(statement).scalar_one()
+    wait = _wait_after(failures)
+    if wait:
+        db_session.execute(
+            update(SignInSlowdown)
+            .where(
+                SignInSlowdown.key == key,
+                (SignInSlowdown.next_attempt_at.is_(None))
+                | (SignInSlowdown.next_attempt_at < now + wait),
+            )
+            .values(next_attempt_at=now + wait)
+        )
+    db_session.commit()
 
 
 def forget_failures(db_session: Session, row: SignInSlowdown | None) -> None:

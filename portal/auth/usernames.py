@@ -21,7 +21,6 @@ MAX_CHOSEN = 30
 SUFFIX_DIGITS = 4
 SPACES = re.compile(r"\s+")
 NOT_ALLOWED = re.compile(r"[^a-z0-9._-]")
-SEPARATOR_RUNS = re.compile(r"[._-]{2,}")
 
 
 def canonical_username(typed: str) -> str:
@@ -29,9 +28,9 @@ def canonical_username(typed: str) -> str:
     decomposed = unicodedata.normalize("NFKD", typed).casefold()
     unaccented = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     hyphenated = SPACES.sub("-", unaccented.strip())
-    plain = NOT_ALLOWED.sub("", hyphenated)
-    # A run of separators becomes its first one; none may start or end the name.
-    return SEPARATOR_RUNS.sub(lambda run: run.group(0)[0], plain).strip("._-")
+    # Separators inside are kept as typed ("anne--marie" stays so), since names made before
+    # this rule may hold them; none may start or end a name.
+    return NOT_ALLOWED.sub("", hyphenated).strip("._-")
 
 
 def chosen_name_problem(chosen: str) -> str | None:

@@ -73,7 +73,9 @@ def count_complaints(
         counted_this_incident = False
         for report in sorted(incident.reports, key=lambda r: r.reported_on):
             deadline = months_after(incident.started_on, rules.report_within_months)
-            if report.reported_on < since:
+            if report.reported_on < incident.started_on:
+                why_not = "dated before the incident: check the dates"
+            elif report.reported_on < since:
                 why_not = f"made more than {rules.within_months} months ago"
             elif report.reported_on > deadline:
                 why_not = f"made more than {_months(rules.report_within_months)} after the incident"

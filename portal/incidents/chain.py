@@ -11,7 +11,9 @@ sealed with the person's key, so nobody without it can test a guess at what was 
 changed, removed or reordered row breaks the chain at that point. The person, holding their
 key, could in principle rebuild the whole chain after rewriting history; the checkpoints stop
 that: at each write the server signs the new head with its own key and time, and a rebuilt chain
-no longer matches what was signed.
+no longer matches what was signed. A check also looks the other way: every stored revision and
+file must have its link, the version shown of each incident must be its latest revision, and
+every link its checkpoint.
 """
 
 from __future__ import annotations
@@ -127,6 +129,14 @@ class Subject:
         )
 
 
+def lock_chain(db_session: Session, owner_id: uuid.UUID) -> None:
+    """Start a write to the owner's log: one writer per account at a time, so two tabs cannot
+    both take the next link. Taken before anything is inserted, since inserting a row that
+    refers to the account takes a weaker lock on it first (PostgreSQL: two such writes would
+    deadlock); SQLite serialises writers by itself."""
+    db_session.execute(select(User.id).where(User.id == owner_id).with_for_update())
+
+
 def append_link(
     db_session: Session,
     cipher: FieldCipher,
@@ -136,11 +146,8 @@ def append_link(
     sign: Signer,
 ) -> ChainLink:
     """Add a link for `content` to the owner's chain and sign the new head (not committed: it
-    belongs to the same transaction as what it records)."""
+    belongs to the same transaction as what it records, which began with lock_chain)."""
     owner_id = cipher.owner_id
-    # One writer per account at a time, so two tabs cannot both take the next sequence number
-    # (SQLite serialises writers by itself; this locks the account's row on PostgreSQL).
-    db_session.execute(select(User.id).where(User.id == owner_id).with_for_update())
     latest = db_session.execute(
         select(ChainLink.sequence, ChainLink.link_hash)
         .where(ChainLink.user_id == owner_id)
@@ -153,7 +160,9 @@ def append_link(
     digest = content_digest(salt, content)
     recorded_at = utcnow()
     head = link_hash(previous, event.value, recorded_at, digest)
+    # What happened (a deletion, say) is sealed with the rest: only the time is in the clear.
     body = {
+        "event": event.value,
         "subject": subject.to_payload(),
         "salt": base64.b64encode(salt).decode(),
         "digest": digest.hex(),
@@ -163,7 +172,6 @@ def append_link(
         user_id=owner_id,
         sequence=sequence,
         link_id=link_id,
-        event=event.value,
         recorded_at=recorded_at,
         link_hash=head,
         subject_sealed=cipher.seal_json(
@@ -190,11 +198,19 @@ def append_link(
 
 @dataclass(frozen=True)
 class ChainBreak:
-    """Where the chain first fails, and why, in words for the person."""
+    """Where the check first fails, and why, in words for the person."""
 
-    sequence: int
-    incident_id: uuid.UUID | None  # the incident the failing link is about, when known
+    sequence: int | None  # the link at fault, when it is a link
+    incident_id: uuid.UUID | None  # the incident it is about, when known
     reason: str
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A deletion the chain records: what went (an incident or a file) and when."""
+
+    what: str
+    recorded_at: datetime
 
 
 @dataclass(frozen=True)
@@ -204,6 +220,8 @@ class ChainReport:
     checked_at: datetime
     problem: ChainBreak | None
     latest_checkpoint: ChainCheckpoint | None
+    removals: tuple[Removal, ...] = ()
+    files_checked: bool = False
 
     @property
     def verified(self) -> bool:
@@ -212,38 +230,206 @@ class ChainReport:
 
 @dataclass(frozen=True)
 class LiveRecords:
-    """What the chain's links point at, as it is stored now, opened for the owner:
-    (incident, revision number) -> payload, and file id -> (incident, sha256, size)."""
+    """The log as it is stored now, opened for its owner.
+
+    revisions: (incident, number) -> payload; shown: incident -> (version, payload) of the
+    version pages show; files: file id -> (incident, sha256, size) from its facts;
+    file_hashes: file id -> SHA-256 of its stored original, when the originals were read.
+    """
 
     revisions: dict[tuple[uuid.UUID, int], dict[str, Any]]
+    shown: dict[uuid.UUID, tuple[int, dict[str, Any]]]
     files: dict[uuid.UUID, tuple[uuid.UUID, str, int]]
+    file_hashes: dict[uuid.UUID, str] | None = None
+
+
+@dataclass(frozen=True)
+class _OpenedLink:
+    sequence: int
+    recorded_at: datetime
+    link_hash: bytes
+    event: str
+    subject: Subject
+    salt: bytes
+    digest: bytes
+
+
+def _open_links(
+    db_session: Session, cipher: FieldCipher
+) -> tuple[list[_OpenedLink], ChainBreak | None]:
+    rows = db_session.execute(
+        select(
+            ChainLink.sequence,
+            ChainLink.link_id,
+            ChainLink.recorded_at,
+            ChainLink.link_hash,
+            ChainLink.subject_sealed,
+        )
+        .where(ChainLink.user_id == cipher.owner_id)
+        .order_by(ChainLink.sequence)
+    ).all()
+    opened = []
+    for row in rows:
+        try:
+            body = cipher.open_json(
+                row.subject_sealed, kind=LINK_KIND, record_id=row.link_id, field=SUBJECT_FIELD
+            )
+            link = _OpenedLink(
+                row.sequence,
+                row.recorded_at,
+                row.link_hash,
+                Event(body["event"]).value,
+                Subject.from_payload(body["subject"]),
+                base64.b64decode(body["salt"]),
+                bytes.fromhex(body["digest"]),
+            )
+        except (DecryptionFailed, KeyError, ValueError, TypeError):
+            return opened, ChainBreak(
+                row.sequence, None, "a link of the chain has been changed and no longer opens"
+            )
+        opened.append(link)
+    return opened, None
 
 
 def _expected_content(
-    event: str,
-    subject: Subject,
-    live: LiveRecords,
-    deleted: set[uuid.UUID],
-    removed_files: set[uuid.UUID],
+    link: _OpenedLink, live: LiveRecords, gone: set[uuid.UUID]
 ) -> bytes | str | None:
-    """The content the link should cover, from what is stored now; None when it is gone and a
-    deletion explains that; a reason (str) when it is gone unexplained."""
-    if event in (Event.RECORDED, Event.AMENDED):
+    """The content a link should cover, from what is stored now; None when it is gone and a
+    later link explains that (a deletion or removal); a reason (str) when it is gone
+    unexplained."""
+    subject = link.subject
+    if link.event in (Event.RECORDED, Event.AMENDED):
         payload = live.revisions.get((subject.incident_id, subject.revision or 0))
         if payload is None:
-            if subject.incident_id in deleted:
+            if subject.incident_id in gone:
                 return None
             return "a saved version of this incident is missing"
         return revision_content(subject.incident_id, subject.revision or 0, payload)
-    if event == Event.FILE_ADDED:
-        found = live.files.get(subject.file_id) if subject.file_id else None
+    if link.event == Event.FILE_ADDED and subject.file_id is not None:
+        found = live.files.get(subject.file_id)
         if found is None:
-            if subject.file_id in removed_files or subject.incident_id in deleted:
+            if subject.file_id in gone or subject.incident_id in gone:
                 return None
             return "an evidence file of this incident is missing"
         incident_id, sha256, size = found
-        return file_content(incident_id, subject.file_id, sha256, size)  # type: ignore[arg-type]
+        return file_content(incident_id, subject.file_id, sha256, size)
     return None  # deletions and removals carry their content in the sealed digest
+
+
+def _check_links(
+    links: list[_OpenedLink], live: LiveRecords
+) -> tuple[bytes, dict[int, bytes], ChainBreak | None]:
+    """Recompute every link in order; the head, each link's hash, and the first break."""
+    gone = {
+        link.subject.file_id if link.event == Event.FILE_REMOVED else link.subject.incident_id
+        for link in links
+        if link.event in (Event.DELETED, Event.FILE_REMOVED)
+    }
+    previous = FIRST_PREVIOUS
+    heads: dict[int, bytes] = {}
+    for expected_sequence, link in enumerate(links, start=1):
+        incident_id = link.subject.incident_id
+        if link.sequence != expected_sequence:
+            return (
+                previous,
+                heads,
+                ChainBreak(link.sequence, incident_id, "a record before this one has been removed"),
+            )
+        content = _expected_content(link, live, gone)  # type: ignore[arg-type]
+        if isinstance(content, str):
+            return previous, heads, ChainBreak(link.sequence, incident_id, content)
+        if content is not None and content_digest(link.salt, content) != link.digest:
+            return (
+                previous,
+                heads,
+                ChainBreak(
+                    link.sequence, incident_id, "this record has been changed since it was saved"
+                ),
+            )
+        recomputed = link_hash(previous, link.event, link.recorded_at, link.digest)
+        if recomputed != link.link_hash:
+            return (
+                previous,
+                heads,
+                ChainBreak(
+                    link.sequence,
+                    incident_id,
+                    "the records around this one have been moved or changed since they were saved",
+                ),
+            )
+        heads[link.sequence] = recomputed
+        previous = recomputed
+    return previous, heads, None
+
+
+def _check_coverage(links: list[_OpenedLink], live: LiveRecords) -> ChainBreak | None:
+    """Everything stored has its link, nothing deleted has come back, and each incident shows
+    its latest saved version."""
+    linked_revisions = {
+        (link.subject.incident_id, link.subject.revision)
+        for link in links
+        if link.event in (Event.RECORDED, Event.AMENDED)
+    }
+    deleted = {link.subject.incident_id for link in links if link.event == Event.DELETED}
+    added_files = {link.subject.file_id for link in links if link.event == Event.FILE_ADDED}
+    removed_files = {link.subject.file_id for link in links if link.event == Event.FILE_REMOVED}
+    for incident_id, number in sorted(live.revisions, key=lambda key: (str(key[0]), key[1])):
+        if incident_id in deleted:
+            return ChainBreak(None, incident_id, "an incident that was deleted has come back")
+        if (incident_id, number) not in linked_revisions:
+            return ChainBreak(
+                None, incident_id, "a version of this incident was not saved by this site"
+            )
+    for incident_id, (version, payload) in live.shown.items():
+        if live.revisions.get((incident_id, version)) != payload or any(
+            known == incident_id and number > version for known, number in live.revisions
+        ):
+            return ChainBreak(
+                None, incident_id, "the version shown of this incident is not its latest saved one"
+            )
+    for file_id, (incident_id, sha256, _size) in live.files.items():
+        if file_id in removed_files or incident_id in deleted:
+            return ChainBreak(None, incident_id, "an evidence file that was removed has come back")
+        if file_id not in added_files:
+            return ChainBreak(None, incident_id, "an evidence file was not added by this site")
+        if live.file_hashes is not None and live.file_hashes.get(file_id) != sha256:
+            return ChainBreak(
+                None, incident_id, "an evidence file has been changed since it was added"
+            )
+    return None
+
+
+def _check_checkpoints(
+    owner_id: uuid.UUID,
+    checkpoints: list[ChainCheckpoint],
+    heads: dict[int, bytes],
+    links: list[_OpenedLink],
+    check_signature: SignatureCheck,
+) -> ChainBreak | None:
+    """The site signed every link's head as it was saved: each signature is good, each head
+    matches, and no link is without its checkpoint."""
+    by_sequence = {checkpoint.sequence: checkpoint for checkpoint in checkpoints}
+    for link in links:
+        if link.sequence not in by_sequence:
+            return ChainBreak(
+                link.sequence,
+                link.subject.incident_id,
+                "the site's signature for this record is missing",
+            )
+    for checkpoint in checkpoints:
+        message = checkpoint_message(
+            owner_id, checkpoint.sequence, checkpoint.head_hash, checkpoint.signed_at
+        )
+        if not check_signature(message, checkpoint.signature):
+            return ChainBreak(checkpoint.sequence, None, "a checkpoint was not signed by this site")
+        if heads.get(checkpoint.sequence) != checkpoint.head_hash:
+            found = next((link for link in links if link.sequence == checkpoint.sequence), None)
+            return ChainBreak(
+                checkpoint.sequence,
+                found.subject.incident_id if found else None,
+                "the log no longer matches what this site signed when it was saved",
+            )
+    return None
 
 
 def verify_chain(
@@ -252,110 +438,36 @@ def verify_chain(
     live: LiveRecords,
     check_signature: SignatureCheck,
 ) -> ChainReport:
-    """Check every link of the owner's chain against what is stored now, and every checkpoint
-    the server signed against the chain."""
-    owner_id = cipher.owner_id
-    links = db_session.execute(
-        select(
-            ChainLink.sequence,
-            ChainLink.link_id,
-            ChainLink.event,
-            ChainLink.recorded_at,
-            ChainLink.link_hash,
-            ChainLink.subject_sealed,
+    """Check the owner's log: every link against what is stored now, everything stored against
+    the links, and every link against the checkpoint the server signed."""
+    links, problem = _open_links(db_session, cipher)
+    checkpoints = list(
+        db_session.scalars(
+            select(ChainCheckpoint)
+            .where(ChainCheckpoint.user_id == cipher.owner_id)
+            .order_by(ChainCheckpoint.sequence)
         )
-        .where(ChainLink.user_id == owner_id)
-        .order_by(ChainLink.sequence)
-    ).all()
-    checkpoints = db_session.scalars(
-        select(ChainCheckpoint)
-        .where(ChainCheckpoint.user_id == owner_id)
-        .order_by(ChainCheckpoint.sequence)
-    ).all()
-    now = utcnow()
-    latest_checkpoint = checkpoints[-1] if checkpoints else None
-
-    # Subjects first: deletions explain gaps that appear earlier in the chain.
-    subjects: dict[int, tuple[Subject, bytes, bytes]] = {}
-    deleted: set[uuid.UUID] = set()
-    removed_files: set[uuid.UUID] = set()
-    problem: ChainBreak | None = None
-    for link in links:
-        try:
-            body = cipher.open_json(
-                link.subject_sealed, kind=LINK_KIND, record_id=link.link_id, field=SUBJECT_FIELD
-            )
-            subject = Subject.from_payload(body["subject"])
-            salt = base64.b64decode(body["salt"])
-            digest = bytes.fromhex(body["digest"])
-        except (DecryptionFailed, KeyError, ValueError, TypeError):
-            problem = problem or ChainBreak(
-                link.sequence, None, "a link of the chain has been changed and no longer opens"
-            )
-            continue
-        subjects[link.sequence] = (subject, salt, digest)
-        if link.event == Event.DELETED:
-            deleted.add(subject.incident_id)
-        elif link.event == Event.FILE_REMOVED and subject.file_id is not None:
-            removed_files.add(subject.file_id)
-
-    previous = FIRST_PREVIOUS
-    heads: dict[int, bytes] = {}
-    for expected_sequence, link in enumerate(links, start=1):
-        if problem is not None and problem.sequence <= link.sequence:
-            break
-        found = subjects.get(link.sequence)
-        incident_id = found[0].incident_id if found else None
-        if link.sequence != expected_sequence:
-            problem = ChainBreak(
-                link.sequence, incident_id, "a record before this one has been removed"
-            )
-            break
-        if found is None:
-            break
-        subject, salt, digest = found
-        content = _expected_content(link.event, subject, live, deleted, removed_files)
-        if isinstance(content, str):
-            problem = ChainBreak(link.sequence, incident_id, content)
-            break
-        if content is not None and content_digest(salt, content) != digest:
-            problem = ChainBreak(
-                link.sequence, incident_id, "this record has been changed since it was saved"
-            )
-            break
-        recomputed = link_hash(previous, link.event, link.recorded_at, digest)
-        if recomputed != link.link_hash:
-            problem = ChainBreak(
-                link.sequence,
-                incident_id,
-                "the records around this one have been moved or changed since they were saved",
-            )
-            break
-        heads[link.sequence] = recomputed
-        previous = recomputed
-
-    if problem is None:
-        for checkpoint in checkpoints:
-            message = checkpoint_message(
-                owner_id, checkpoint.sequence, checkpoint.head_hash, checkpoint.signed_at
-            )
-            if not check_signature(message, checkpoint.signature):
-                problem = ChainBreak(
-                    checkpoint.sequence, None, "a checkpoint was not signed by this site"
-                )
-                break
-            if heads.get(checkpoint.sequence) != checkpoint.head_hash:
-                found = subjects.get(checkpoint.sequence)
-                problem = ChainBreak(
-                    checkpoint.sequence,
-                    found[0].incident_id if found else None,
-                    "the log no longer matches what this site signed when it was saved",
-                )
-                break
+    )
+    head, heads, broken = (
+        _check_links(links, live) if problem is None else (FIRST_PREVIOUS, {}, None)
+    )
+    problem = problem or broken or _check_coverage(links, live)
+    problem = problem or _check_checkpoints(
+        cipher.owner_id, checkpoints, heads, links, check_signature
+    )
+    removals = tuple(
+        Removal(
+            "an incident" if link.event == Event.DELETED else "an evidence file", link.recorded_at
+        )
+        for link in links
+        if link.event in (Event.DELETED, Event.FILE_REMOVED)
+    )
     return ChainReport(
         length=len(links),
-        head=previous if links else FIRST_PREVIOUS,
-        checked_at=now,
+        head=head,
+        checked_at=utcnow(),
         problem=problem,
-        latest_checkpoint=latest_checkpoint,
+        latest_checkpoint=checkpoints[-1] if checkpoints else None,
+        removals=removals,
+        files_checked=live.file_hashes is not None,
     )

@@ -119,7 +119,11 @@ class ReportForm(Form):
         description="For example, the council's ASB team, or PC Smith",
         validators=[MaxLength(SHORT_TEXT_MAX_LENGTH, "Keep the name to 200 characters or fewer")],
     )
-    reported_on = DateInputField("When did you report it?", subject="The date you reported it")
+    reported_on = DateInputField(
+        "When did you report it?",
+        subject="The date you reported it",
+        validators=[NotBefore(EARLIEST_DATE, "The date must be in 1900 or later")],
+    )
     reference = StringField(
         "Reference number (optional)",
         description="The crime, incident or case number they gave you",
@@ -233,7 +237,22 @@ class IncidentForm(PortalForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
-        return self._check_end(valid) and valid
+        return self._check_end(valid) and self._check_reports_after_start(valid) and valid
+
+    def _check_reports_after_start(self, valid: bool) -> bool:
+        """A report cannot come before what it reports."""
+        if not valid:
+            return True
+        ok = True
+        for row in self.reports:
+            reported_on = row.form.reported_on
+            if reported_on.data is not None and reported_on.data < self.started_on.data:
+                reported_on.errors = ["The date you reported it must be on or after the incident"]
+                row.form._errors = None  # WTForms keeps the errors it worked out: recount them
+                self.reports.errors.append(row.errors)
+                ok = False
+        self._errors = None
+        return ok
 
     def _check_end(self, valid: bool) -> bool:
         """The end must not come before the start (a later time on an empty end date is taken to
@@ -248,23 +267,6 @@ class IncidentForm(PortalForm):
             self.ended_on.errors = [*self.ended_on.errors, "The end must be after the start"]
             return False
         return True
-
-    def _check_reports(self) -> bool:
-        ok = True
-        for row in self.reports:
-            form: ReportForm = row.form
-            if form.is_blank:
-                continue
-            if form.agency.data is None:
-                form.agency.errors = [*form.agency.errors, "Choose who you reported it to"]
-                ok = False
-            if form.reported_on.data is None and not form.reported_on.errors:
-                form.reported_on.errors = ["Enter the date you reported it"]
-                ok = False
-            elif form.reported_on.data is not None and form.reported_on.data > today_in_london():
-                form.reported_on.errors = ["The date you reported it must be today or earlier"]
-                ok = False
-        return ok
 
     def content(self) -> IncidentContent:
         reports = tuple(report for row in self.reports if (report := row.form.report()) is not None)

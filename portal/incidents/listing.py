@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
@@ -167,9 +166,3 @@ def last_check(session: ServerSession) -> KeptCheck | None:
     return KeptCheck(
         datetime.fromisoformat(kept["checked_at"]), kept["length"], kept["verified"], kept["reason"]
     )
-
-
-def content_disposition(disposition: str, filename: str) -> str:
-    """A Content-Disposition header with the file's own name, safely (RFC 6266)."""
-    ascii_name = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in filename)
-    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"

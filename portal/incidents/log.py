@@ -8,6 +8,7 @@ change, and the chain link that makes it tamper-evident are saved together or no
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,12 +27,13 @@ from portal.incidents.chain import (
     deletion_content,
     file_content,
     file_removal_content,
+    lock_chain,
     revision_content,
     verify_chain,
 )
 from portal.incidents.content import IncidentContent
 from portal.incidents.pack_input import FileKind
-from portal.incidents.uploads import CheckedFile
+from portal.incidents.uploads import CheckedFile, UploadRefused, check_quota
 from portal.models.base import new_id, utcnow
 from portal.models.incidents import EvidenceFile, Incident, IncidentRevision
 from portal.records import OpenedRecord, RecordNotFound, RecordStore
@@ -49,6 +51,10 @@ incidents: RecordStore[IncidentContent] = RecordStore(
 
 class FileNotFound(Exception):
     """No such evidence file for this person."""
+
+
+class NothingChanged(Exception):
+    """An amendment identical to the version saved: no new version is made."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,7 @@ class FileFacts:
     sha256: str
     added_at: datetime
     has_thumbnail: bool
+    audio_type: str | None = None  # sound: the type with its codecs, for <source type>
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -81,6 +88,7 @@ class FileFacts:
             "display_media_type": self.display_media_type,
             "original_name": self.original_name,
             "sha256": self.sha256,
+            "audio_type": self.audio_type,
         }
 
 
@@ -119,6 +127,7 @@ def record_incident(
     db_session: Session, owner_id: uuid.UUID, content: IncidentContent
 ) -> OpenedRecord[IncidentContent]:
     """Write an incident down: its first revision, and its link in the chain."""
+    lock_chain(db_session, owner_id)
     opened = incidents.add(db_session, owner_id, content.started_on, content, commit=False)
     _add_revision(db_session, owner_id, opened.id, 1, content)
     db_session.commit()
@@ -134,7 +143,12 @@ def amend_incident(
     content: IncidentContent,
 ) -> None:
     """Save a changed incident as a new revision, keeping every earlier one. StaleEdit if it was
-    changed elsewhere since `based_on_version` was read."""
+    changed elsewhere since `based_on_version` was read; NothingChanged if it is the same."""
+    lock_chain(db_session, owner_id)
+    saved = incidents.get(db_session, owner_id, incident_id)
+    if saved.version == based_on_version and saved.content == content:
+        db_session.rollback()
+        raise NothingChanged
     incidents.update(
         db_session,
         owner_id,
@@ -151,6 +165,7 @@ def amend_incident(
 def delete_incident(db_session: Session, owner_id: uuid.UUID, incident_id: uuid.UUID) -> None:
     """Delete an incident, its revisions and its files. The chain keeps a "deleted" link, so the
     gap its revisions leave is explained rather than suspicious."""
+    lock_chain(db_session, owner_id)
     revisions = db_session.scalar(
         select(func.count())
         .select_from(IncidentRevision)
@@ -215,10 +230,23 @@ def used_bytes(db_session: Session, owner_id: uuid.UUID) -> int:
 
 
 def add_file(
-    db_session: Session, owner_id: uuid.UUID, incident_id: uuid.UUID, new: CheckedFile
+    db_session: Session,
+    owner_id: uuid.UUID,
+    incident_id: uuid.UUID,
+    new: CheckedFile,
+    *,
+    quota_bytes: int,
 ) -> FileFacts:
-    """Keep a checked file with the person's incident, sealed, and link it into the chain."""
+    """Keep a checked file with the person's incident, sealed, and link it into the chain.
+    UploadRefused if it would take the account over its quota (checked under the log's lock, so
+    two tabs cannot both squeeze in)."""
+    lock_chain(db_session, owner_id)
     incidents.get(db_session, owner_id, incident_id)  # RecordNotFound if not theirs
+    try:
+        check_quota(used_bytes(db_session, owner_id), new.size, quota_bytes)
+    except UploadRefused:
+        db_session.rollback()
+        raise
     cipher = cipher_for(owner_id)
     file_id = new_id()
     facts = FileFacts(
@@ -232,6 +260,7 @@ def add_file(
         sha256=new.sha256,
         added_at=utcnow(),
         has_thumbnail=new.thumbnail is not None,
+        audio_type=new.audio_type,
     )
 
     def sealed(data: bytes | None, part: str) -> bytes | None:
@@ -290,6 +319,7 @@ def _facts(cipher: Any, row: Any) -> FileFacts:
         sha256=payload["sha256"],
         added_at=row.added_at,
         has_thumbnail=bool(row.has_thumbnail),
+        audio_type=payload.get("audio_type"),
     )
 
 
@@ -351,6 +381,7 @@ def file_part(
 
 def remove_file(db_session: Session, owner_id: uuid.UUID, file_id: uuid.UUID) -> FileFacts:
     """Delete an evidence file; the chain records its removal."""
+    lock_chain(db_session, owner_id)
     facts = file_facts(db_session, owner_id, file_id)
     db_session.execute(
         delete(EvidenceFile).where(EvidenceFile.id == file_id, EvidenceFile.user_id == owner_id)
@@ -370,8 +401,9 @@ def remove_file(db_session: Session, owner_id: uuid.UUID, file_id: uuid.UUID) ->
 # Checking ------------------------------------------------------------------------------------
 
 
-def check_log(db_session: Session, owner_id: uuid.UUID) -> ChainReport:
-    """Check the person's whole log against its chain and the server's checkpoints."""
+def check_log(db_session: Session, owner_id: uuid.UUID, *, read_files: bool = False) -> ChainReport:
+    """Check the person's whole log against its chain and the server's checkpoints; with
+    `read_files`, each evidence file's original is read and hashed again too (one at a time)."""
     cipher = cipher_for(owner_id)
     revisions: dict[tuple[uuid.UUID, int], dict[str, Any]] = {}
     for row in db_session.execute(
@@ -382,20 +414,50 @@ def check_log(db_session: Session, owner_id: uuid.UUID) -> ChainReport:
             IncidentRevision.payload_sealed,
         ).where(IncidentRevision.user_id == owner_id)
     ):
-        try:
-            payload = cipher.open_json(
-                row.payload_sealed, kind=REVISION_KIND, record_id=row.id, field="payload"
-            )
-        except (DecryptionFailed, ValueError):  # a changed row that no longer opens
-            payload = {"unreadable": True}
-        revisions[(row.incident_id, row.number)] = payload
+        revisions[(row.incident_id, row.number)] = _opened_or_marker(
+            cipher, row.payload_sealed, REVISION_KIND, row.id
+        )
+    shown: dict[uuid.UUID, tuple[int, dict[str, Any]]] = {}
+    for row in db_session.execute(
+        select(Incident.id, Incident.version, Incident.payload_sealed).where(
+            Incident.user_id == owner_id
+        )
+    ):
+        shown[row.id] = (
+            row.version,
+            _opened_or_marker(cipher, row.payload_sealed, INCIDENT_KIND, row.id),
+        )
     files = {}
     for row in db_session.execute(select(*_FACTS_COLUMNS).where(EvidenceFile.user_id == owner_id)):
         try:
             facts = _facts(cipher, row)
         except (DecryptionFailed, ValueError, KeyError):
-            continue  # counts as missing: the chain names its incident
-        files[facts.id] = (facts.incident_id, facts.sha256, facts.size)
+            facts = None
+        files[row.id] = (row.incident_id, facts.sha256 if facts else "unreadable", row.size)
+    file_hashes = None
+    if read_files:
+        file_hashes = {}
+        for file_id in files:
+            try:
+                original = file_part(db_session, owner_id, file_id, "original")[1]
+            except (DecryptionFailed, FileNotFound, ValueError, KeyError):
+                file_hashes[file_id] = "unreadable"
+            else:
+                file_hashes[file_id] = hashlib.sha256(original).hexdigest()
     return verify_chain(
-        db_session, cipher, LiveRecords(revisions, files), signing.signature_is_valid
+        db_session,
+        cipher,
+        LiveRecords(revisions, shown, files, file_hashes),
+        signing.signature_is_valid,
     )
+
+
+def _opened_or_marker(
+    cipher: Any, sealed: bytes, kind: str, record_id: uuid.UUID
+) -> dict[str, Any]:
+    """A sealed payload opened, or a marker that cannot match anything when it no longer opens
+    (changed by someone without the key)."""
+    try:
+        return cipher.open_json(sealed, kind=kind, record_id=record_id, field="payload")
+    except (DecryptionFailed, ValueError):
+        return {"unreadable": str(record_id)}

@@ -40,12 +40,11 @@ class LogSummary:
 
 def summarise(incidents: list[IncidentContent], today: date) -> LogSummary:
     """The last MONTHS_SHOWN months, this one included."""
-    first = month_start(months_before(today, MONTHS_SHOWN - 1))
     months = [month_start(months_before(today, back)) for back in range(MONTHS_SHOWN - 1, -1, -1)]
     counts: dict[date, Counter[Category | None]] = {month: Counter() for month in months}
     for incident in incidents:
         month = month_start(incident.started_on)
-        if month >= first and month in counts:
+        if month in counts:
             counts[month][incident.category] += 1
     month_counts = tuple(
         MonthCount(month, sum(counts[month].values()), dict(counts[month])) for month in months

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -29,9 +30,9 @@ from portal.incidents import listing, log
 from portal.incidents.case_review import CaseReviewRules, count_complaints
 from portal.incidents.content import FIELD_LABELS, IncidentContent
 from portal.incidents.forms import EvidenceFileForm, FilterForm, IncidentForm, QuickAddForm
-from portal.incidents.log import FileNotFound, incidents
+from portal.incidents.log import FileNotFound, NothingChanged, incidents
 from portal.incidents.summary import summarise
-from portal.incidents.uploads import UploadRefused, check_quota, download_name, inspect_upload
+from portal.incidents.uploads import UploadRefused, download_name, inspect_upload
 from portal.record_pages import own_record_or_404, page_number
 from portal.records import OpenedRecord, RecordNotFound, StaleEdit
 from portal.security.csrf import keeps_form_on_csrf_failure
@@ -171,6 +172,9 @@ def change(incident_id: uuid.UUID) -> str | BaseResponse:
             form.form_errors.append(STALE_MESSAGE)
         except RecordNotFound:
             abort(404)
+        except NothingChanged:
+            flash("Nothing had changed, so no new version was saved.")
+            return redirect(url_for("incidents.incident", incident_id=incident_id))
         else:
             listing.forget_check(current_session())
             flash("Your changes have been saved as a new version. The earlier one is kept.")
@@ -223,11 +227,11 @@ def add_file(incident_id: uuid.UUID) -> str | BaseResponse:
         try:
             data = upload.read(max_bytes + 1)
             checked = inspect_upload(data, upload.filename or "", max_bytes=max_bytes)
-            check_quota(log.used_bytes(db.session, current_user.id), checked.size, quota)
+            # The quota is checked as the file is kept, so two tabs cannot both squeeze in.
+            log.add_file(db.session, current_user.id, incident_id, checked, quota_bytes=quota)
         except UploadRefused as refused:
             form.add_error("file", str(refused))
         else:
-            log.add_file(db.session, current_user.id, incident_id, checked)
             listing.forget_check(current_session())
             flash(f"“{checked.original_name}” has been added to this incident.")
             return redirect(url_for("incidents.incident", incident_id=incident_id, _anchor="files"))
@@ -247,8 +251,15 @@ def _file_response(file_id: uuid.UUID, part: str, *, download: bool = False) -> 
     response = Response(data, mimetype=media_type)
     disposition = "attachment" if download else "inline"
     name = download_name(facts.original_name, media_type) if download else facts.original_name
-    response.headers["Content-Disposition"] = listing.content_disposition(disposition, name)
-    return response
+    response.headers["Content-Disposition"] = _content_disposition(disposition, name)
+    # Ranges: phones' audio players (Safari's above all) ask for a recording a part at a time.
+    return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+
+
+def _content_disposition(disposition: str, filename: str) -> str:
+    """A Content-Disposition header with the file's own name, safely (RFC 6266)."""
+    ascii_name = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in filename)
+    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 @bp.get("/files/<uuid:file_id>")
@@ -299,7 +310,7 @@ def delete_file(file_id: uuid.UUID) -> str | BaseResponse:
 @login_required
 def check() -> str:
     """Check every record against the chain and the site's signed checkpoints, now."""
-    report = log.check_log(db.session, current_user.id)
+    report = log.check_log(db.session, current_user.id, read_files=True)
     listing.remember_check(current_session(), report)
     broken: Any = None
     if report.problem and report.problem.incident_id:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, new_id, utcnow
@@ -74,9 +74,9 @@ class EvidenceFile(Base):
 
 
 class ChainLink(Base):
-    """One link of an account's hash chain: what was recorded (event), when, and a hash over the
-    link before, the time and a salted digest of the content (portal.incidents.chain). What the
-    link is about (ids, salt, digest) is sealed."""
+    """One link of an account's hash chain: when something was recorded, and a hash over the link
+    before, the time and a salted digest of the content (portal.incidents.chain). What happened
+    and what it is about (the event, ids, salt, digest) are sealed."""
 
     __tablename__ = "incident_chain_links"
 
@@ -87,7 +87,6 @@ class ChainLink(Base):
     # What the sealed subject is bound to: a link moved to another place still opens, so a
     # check can name the incident it is about.
     link_id: Mapped[uuid.UUID] = mapped_column(default=new_id, unique=True)
-    event: Mapped[str] = mapped_column(String(20))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     link_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     subject_sealed: Mapped[bytes] = mapped_column(LargeBinary)
