@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, FloatRect, Locator, Page, expect
 
+from portal.journeys import nav_links
 from tests.support.browser import SMALL_PHONE, accessibility_problems, browser_page
 from tests.support.client import PASSWORD, CheckingClient
 
@@ -290,11 +291,16 @@ def test_on_a_small_phone_each_recovery_code_is_on_one_line_apart_from_its_numbe
         assert not scrolls_sideways(page)
 
 
-def test_each_card_on_the_home_page_says_what_it_leads_to(browser: Browser, site: str) -> None:
+def test_each_card_on_the_home_page_says_what_it_leads_to(
+    app: Flask, browser: Browser, site: str
+) -> None:
+    with app.test_request_context():
+        journeys = [link.label for link in nav_links()]
     with browser_page(browser, site, viewport=SMALL_PHONE) as (page, _):
         page.goto("/")
         cards = page.locator(".card").all()
-        assert [card.get_by_role("heading").inner_text() for card in cards] == ["Guides", "Diary"]
+        assert [card.get_by_role("heading").inner_text() for card in cards] == journeys
+        assert "Incident log" in journeys
         for card in cards:
             description = card.locator("p")
             expect(description).to_have_count(1)
