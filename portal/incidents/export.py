@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from portal.dates import moment_in_words
 from portal.incidents.content import FIELD_LABELS, IncidentContent
-from portal.incidents.log import FileFacts, file_part, files_of, incidents, revisions_of
+from portal.incidents.log import FileFacts, file_part, files_of, incidents, revisions_of_many
 from portal.journeys import ExportAttachment, ExportItem, ExportSection
 from portal.security.sanitise import safe_file_name
 
@@ -19,6 +19,7 @@ from portal.security.sanitise import safe_file_name
 def incidents_section(db_session: Session, owner_id: uuid.UUID) -> ExportSection:
     """Every incident, oldest first, with its versions and files."""
     everything = incidents.everything(db_session, owner_id)
+    all_revisions = revisions_of_many(db_session, owner_id)
     files = files_of(db_session, owner_id)
     by_incident: dict[uuid.UUID, list[FileFacts]] = {}
     for facts in files:
@@ -26,7 +27,7 @@ def incidents_section(db_session: Session, owner_id: uuid.UUID) -> ExportSection
     data: list[dict[str, Any]] = []
     items: list[ExportItem] = []
     for record in everything:
-        revisions = revisions_of(db_session, owner_id, record.id)
+        revisions = all_revisions.get(record.id, [])
         attached = by_incident.get(record.id, [])
         data.append(
             {

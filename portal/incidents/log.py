@@ -189,28 +189,41 @@ def revisions_of(
     db_session: Session, owner_id: uuid.UUID, incident_id: uuid.UUID
 ) -> list[OpenedRevision]:
     """Every saved version of the person's incident, oldest first, with what each changed."""
+    found = revisions_of_many(db_session, owner_id, [incident_id])
+    if not found:
+        raise RecordNotFound
+    return found[incident_id]
+
+
+def revisions_of_many(
+    db_session: Session, owner_id: uuid.UUID, incident_ids: list[uuid.UUID] | None = None
+) -> dict[uuid.UUID, list[OpenedRevision]]:
+    """Every version of each of the person's incidents named (or of all), in one query."""
+    statement = select(
+        IncidentRevision.id,
+        IncidentRevision.incident_id,
+        IncidentRevision.number,
+        IncidentRevision.recorded_at,
+        IncidentRevision.payload_sealed,
+    ).where(IncidentRevision.user_id == owner_id)
+    if incident_ids is not None:
+        statement = statement.where(IncidentRevision.incident_id.in_(incident_ids))
     rows = db_session.execute(
-        select(
-            IncidentRevision.id,
-            IncidentRevision.number,
-            IncidentRevision.recorded_at,
-            IncidentRevision.payload_sealed,
-        )
-        .where(IncidentRevision.user_id == owner_id, IncidentRevision.incident_id == incident_id)
-        .order_by(IncidentRevision.number)
+        statement.order_by(IncidentRevision.incident_id, IncidentRevision.number)
     ).all()
     if not rows:
-        raise RecordNotFound
+        return {}
     cipher = cipher_for(owner_id)
-    opened: list[OpenedRevision] = []
+    opened: dict[uuid.UUID, list[OpenedRevision]] = {}
     for row in rows:
         content = IncidentContent.from_payload(
             cipher.open_json(
                 row.payload_sealed, kind=REVISION_KIND, record_id=row.id, field="payload"
             )
         )
-        changed = content.changed_fields(opened[-1].content) if opened else ()
-        opened.append(OpenedRevision(row.number, row.recorded_at, content, changed))
+        earlier = opened.setdefault(row.incident_id, [])
+        changed = content.changed_fields(earlier[-1].content) if earlier else ()
+        earlier.append(OpenedRevision(row.number, row.recorded_at, content, changed))
     return opened
 
 
