@@ -79,3 +79,7 @@ def test_two_hosts_sharing_redis_share_the_count(
     assert on_second == [200] * (PER_MINUTE - FIRST_HOST) + [429], (
         "the second host knew about the first host's attempts"
     )
+    # The counts are kept under a keyed hash of the address, never the address itself.
+    kept = redis.Redis.from_url(REDIS_URL).keys(f"*{settings['PORTAL_RATELIMIT_PREFIX']}*")
+    assert kept
+    assert not any(b"127.0.0.1" in key for key in kept), kept
