@@ -43,6 +43,12 @@ from portal.guides.library import (
 )
 from portal.guides.views import bp as guides_bp
 from portal.held_writing import hold_posted_form
+from portal.incidents.signing import (
+    SIGNING_EXTENSION,
+    Signer,
+    SigningKeyInvalid,
+    new_signing_key,
+)
 from portal.journeys import Journey, nav_links, register_journeys, stylesheet_of
 from portal.log_privacy import install_log_filters
 from portal.models.accounts import User
@@ -95,6 +101,7 @@ def create_app(config: BaseConfig | None = None) -> Flask:
     app.extensions[KEYRING_EXTENSION] = KeyRing.from_setting(app.config["DATA_KEYS"])
     app.extensions[DATA_KEY_CACHE_EXTENSION] = DataKeyCache()
     app.extensions[PASSWORDS_EXTENSION] = PasswordHashing(app.config["PASSWORD_HASH_PROFILE"])
+    app.extensions[SIGNING_EXTENSION] = _load_signer(app)
     contacts = _load_contacts(app)
     app.extensions[CONTACTS_EXTENSION] = contacts
     app.extensions[QUESTIONNAIRES_EXTENSION] = load_bundled_questionnaires(
@@ -155,16 +162,18 @@ def _fill_local_defaults(app: Flask, settings: BaseConfig) -> None:
     if settings.ENV_NAME == "production":
         return
     instance = Path(app.instance_path)
+    generated_names = instance_secrets.GENERATORS.keys()
     if settings.ENV_NAME == "testing":
         generated = {
             "SECRET_KEY": secrets.token_urlsafe(48),
             "DATA_KEYS": new_data_keys_entry("test1"),
+            "SIGNING_KEY": new_signing_key(),
         }
-    elif not (app.config.get("SECRET_KEY") and app.config.get("DATA_KEYS")):
+    elif not all(app.config.get(name) for name in generated_names):
         generated = instance_secrets.load_or_create(app.instance_path)
     else:
         generated = {}
-    for name in ("SECRET_KEY", "DATA_KEYS"):
+    for name in generated_names:
         if not app.config.get(name):
             app.config[name] = generated[name]
     if not app.config.get("DATABASE_URL"):
@@ -173,6 +182,16 @@ def _fill_local_defaults(app: Flask, settings: BaseConfig) -> None:
     if not app.config.get("KEYSTORE_URL"):
         instance.mkdir(parents=True, exist_ok=True)
         app.config["KEYSTORE_URL"] = f"sqlite:///{instance / 'keystore.sqlite3'}"
+
+
+def _load_signer(app: Flask) -> Signer:
+    try:
+        return Signer.from_setting(app.config["SIGNING_KEY"])
+    except SigningKeyInvalid as invalid:
+        raise ConfigurationError(
+            f"PORTAL_SIGNING_KEY is not a usable key: {invalid}. Make one with: "
+            "flask --app portal keys signing-new"
+        ) from None
 
 
 def _load_contacts(app: Flask) -> Contacts:
