@@ -63,6 +63,7 @@ from portal.security.data_keys import (
 from portal.security.headers import set_security_headers
 from portal.security.passwords import PasswordHashing
 from portal.security.sessions import ServerSessionInterface, current_session
+from portal.verify.views import bp as verify_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -151,6 +152,8 @@ def create_app(config: BaseConfig | None = None) -> Flask:
                 part_of="diary",
             ),
             Journey(account_bp),
+            # Checking an evidence pack: public, for officers, and not in the menu.
+            Journey(verify_bp),
         ),
     )
     cli.register(app)

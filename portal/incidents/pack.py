@@ -265,7 +265,7 @@ def incident_json(numbered: NumberedIncident) -> dict[str, Any]:
                 "size": item.size,
                 "sha256": item.sha256,
                 "added_at": item.added_at.isoformat(),
-                "path": numbered.file_paths[item.id],
+                "path": numbered.file_paths.get(item.id),
             }
             for item in incident.files
         ],
@@ -302,7 +302,9 @@ def spreadsheet_safe(cell: str) -> str:
 def incident_rows(numbered: NumberedIncident) -> list[list[str]]:
     """One row for each version of the incident, every cell made spreadsheet-safe."""
     revisions = numbered.incident.revisions
-    files = "; ".join(numbered.file_paths[item.id] for item in numbered.incident.files)
+    files = "; ".join(
+        numbered.file_paths.get(item.id, item.original_name) for item in numbered.incident.files
+    )
     rows = []
     for revision in revisions:
         content = revision.content

@@ -58,7 +58,7 @@ class NumberedIncident:
 
     number: int
     incident: PackIncident
-    file_paths: dict[uuid.UUID, str]
+    file_paths: dict[uuid.UUID, str]  # empty when the pack leaves the originals out
 
     @property
     def started_on(self) -> date:
@@ -77,12 +77,13 @@ def incident_name(number: int, started_on: date) -> str:
 
 
 def numbered_incidents(pack: EvidencePackInput) -> list[NumberedIncident]:
-    """The pack's incidents, numbered from 1, each file given a path of its own."""
+    """The pack's incidents, numbered from 1, each file given a path of its own if the pack
+    includes the originals."""
     used: set[str] = set()
     numbered = []
     for number, incident in enumerate(pack.incidents, start=1):
         paths = {}
-        for item in incident.files:
+        for item in incident.files if pack.request.include_files else ():
             path = file_path(number, item, short_id=True)
             if path in used:  # two ids alike in their first 8 characters: use the whole id
                 path = file_path(number, item, short_id=False)

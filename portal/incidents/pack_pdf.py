@@ -70,19 +70,22 @@ def render_pdf(
     pack: EvidencePackInput, incidents: Sequence[NumberedIncident], checking: CheckingFacts
 ) -> bytes:
     document = PagedDocument(f"{TITLE}, exported {exported_words(pack.exported_at)}")
-    document.set_title(TITLE)
-    document.set_creation_date(pack.exported_at)
-    document.add_page()
-    _cover(document, pack)
-    _timeline(document, pack)
-    document.add_page()
-    document.start_section("Incidents")
-    if not incidents:
-        document.paragraph("There are no incidents in this range.")
-    for numbered in incidents:
-        _incident(document, numbered)
-    _checking_page(document, pack, checking)
-    return bytes(document.output())
+    try:
+        document.set_title(TITLE)
+        document.set_creation_date(pack.exported_at)
+        document.add_page()
+        _cover(document, pack)
+        _timeline(document, pack)
+        document.add_page()
+        document.start_section("Incidents")
+        if not incidents:
+            document.paragraph("There are no incidents in this range.")
+        for numbered in incidents:
+            _incident(document, numbered)
+        _checking_page(document, pack, checking)
+        return bytes(document.output())
+    finally:
+        document.close_fonts()
 
 
 def _label_rows(

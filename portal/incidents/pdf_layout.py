@@ -19,8 +19,10 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from PIL import Image, UnidentifiedImageError
 
@@ -115,6 +117,17 @@ class Glyphs:
         return known
 
 
+@cache
+def bundled_glyphs() -> Glyphs:
+    """What the bundled regular fonts hold, read once."""
+
+    def codes(file_name: str) -> set[int]:
+        with TTFont(FONTS_FOLDER / file_name, lazy=True) as font:
+            return set(font.getBestCmap())
+
+    return Glyphs(codes(FONT_FILES[LATIN, ""]), codes(FONT_FILES[ARABIC, ""]))
+
+
 def is_arabic_script(text: str) -> bool:
     return any(low <= ord(c) <= high for c in text for low, high in ARABIC_SCRIPT)
 
@@ -141,10 +154,14 @@ class PagedDocument(FPDF):
         self.set_auto_page_break(False, margin=18)
         for (family, style), file_name in FONT_FILES.items():
             self.add_font(family, style, str(FONTS_FOLDER / file_name))
-        self.glyphs = Glyphs(
-            set(self.fonts[LATIN].cmap),
-            set(self.fonts[ARABIC].cmap),  # type: ignore[union-attr]
-        )
+        self.glyphs = bundled_glyphs()
+
+    def close_fonts(self) -> None:
+        """fpdf2 reads fonts lazily and leaves their files open; close them once done."""
+        for font in self.fonts.values():
+            ttfont = getattr(font, "ttfont", None)
+            if ttfont is not None:
+                ttfont.close()
 
     # fpdf2 calls these on every new page ----------------------------------------------------------
 
