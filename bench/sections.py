@@ -22,6 +22,7 @@ from bench.harness import (
     wrk,
 )
 from bench.inprocess import guide_step_queries
+from bench.pack import evidence_pack
 from bench.report import Report, Section, load_row
 from portal.dates import today_in_london
 from tests.support.servers import HttpVisitor, gunicorn_server
@@ -256,4 +257,5 @@ SECTIONS: list[Section] = [
     Section("workers", "Worker scaling", worker_scaling),
     Section("diary_pages", "Diary pages with 2,000 entries", diary_pages),
     Section("diary_queries", "Diary SQL statements and allocations", diary_queries),
+    Section("pack", "Evidence pack of 1,000 incidents", evidence_pack),
 ]

@@ -200,7 +200,7 @@ def _timeline(document: PagedDocument, pack: EvidencePackInput) -> None:
     ]
     if any(incident.current.category is None for incident in pack.incidents):
         kinds.append(None)
-    label_width, row_height = 48, 9
+    label_width, row_height = 48, 10
     left = document.l_margin + label_width
     width = document.epw - label_width
     top = document.y
@@ -214,17 +214,17 @@ def _timeline(document: PagedDocument, pack: EvidencePackInput) -> None:
         x = left + width * max((month - first).days, 0) / span
         document.line(x, top, x, bottom + 2)
         if index % every == 0:
+            # "Mar" under its line, and the year below the first month and each January.
             document.y = bottom + 2
-            label = month_in_words(month)[:3]  # "Mar"; with its year in January and at the start
+            document.paragraph(month_in_words(month)[:3], size=SMALL, x=x + 0.5, width=20)
             if index == 0 or month.month == 1:
-                label += f" {month.year}"
-            document.paragraph(label, size=SMALL, x=x + 0.5, width=30)
+                document.paragraph(str(month.year), size=SMALL, x=x + 0.5, width=20)
 
     counted = Counter(incident.current.category for incident in pack.incidents)
     document.set_fill_color(0)
     for row, kind in enumerate(kinds):
         row_top = top + row * row_height
-        document.y = row_top + 1.5
+        document.y = row_top + 1
         name = kind.label if kind else "Kind not given"
         document.paragraph(f"{name} ({counted[kind]})", size=SMALL, width=label_width - 2)
         document.line(document.l_margin, row_top + row_height, left + width, row_top + row_height)
