@@ -15,11 +15,7 @@ from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    PublicFormat,
-    load_pem_public_key,
-)
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from flask import current_app
 
 SIGNING_EXTENSION = "portal.signing"
@@ -44,15 +40,6 @@ def public_key_fingerprint(public_key: Ed25519PublicKey) -> str:
 def public_key_pem(public_key: Ed25519PublicKey) -> bytes:
     """The public key as `openssl pkeyutl -pubin -inkey` reads it."""
     return public_key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
-
-
-def load_public_key_pem(pem: bytes) -> Ed25519PublicKey | None:
-    """An Ed25519 public key from PEM, or None when it is anything else."""
-    try:
-        key = load_pem_public_key(pem)
-    except (ValueError, TypeError):
-        return None
-    return key if isinstance(key, Ed25519PublicKey) else None
 
 
 def signature_is_valid(public_key: Ed25519PublicKey, signature: bytes, data: bytes) -> bool:
