@@ -40,6 +40,8 @@ class BaseConfig:
         # Secrets. Development generates its own under instance/ (see portal.instance_secrets).
         self.SECRET_KEY = env.get("PORTAL_SECRET_KEY") or None
         self.DATA_KEYS = env.get("PORTAL_DATA_KEYS") or None
+        # The Ed25519 key that signs evidence packs (portal.incidents.signing).
+        self.SIGNING_KEY = env.get("PORTAL_SIGNING_KEY") or None
 
         # Storage. None means "SQLite under instance/", filled in by create_app().
         self.DATABASE_URL = normalise_database_url(env.get("PORTAL_DATABASE_URL"))
@@ -194,6 +196,12 @@ class ProductionConfig(BaseConfig):
             raise ConfigurationError(
                 "PORTAL_DATA_KEYS must be set in production: it protects every private record. "
                 "Make one with: flask --app portal keys new"
+            )
+        if not self.SIGNING_KEY:
+            raise ConfigurationError(
+                "PORTAL_SIGNING_KEY must be set in production: it signs evidence packs, so an "
+                "officer can tell one is unchanged. Make one with: "
+                "flask --app portal keys signing-new"
             )
         if not self.DATABASE_URL or not self.KEYSTORE_URL:
             raise ConfigurationError(

@@ -28,6 +28,7 @@ from config import TestingConfig, normalise_database_url
 from portal import create_app, migrate
 from portal.extensions import db, keystore_db
 from portal.guides.library import sync_folder
+from portal.incidents.signing import new_signing_key
 from portal.security.crypto import new_data_keys_entry
 from tests.support.servers import HttpVisitor, gunicorn_process, gunicorn_server
 
@@ -129,6 +130,7 @@ def server_settings(databases: BenchDatabases, **extra: str) -> dict[str, str]:
         "PORTAL_ENV": "development",
         "PORTAL_SECRET_KEY": "b" * 48,
         "PORTAL_DATA_KEYS": new_data_keys_entry("bench"),
+        "PORTAL_SIGNING_KEY": new_signing_key(),
         "PORTAL_DATABASE_URL": databases.main,
         "PORTAL_KEYSTORE_URL": databases.keystore,
         "PORTAL_RATELIMIT_ENABLED": "false",

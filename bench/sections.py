@@ -23,6 +23,7 @@ from bench.harness import (
 )
 from bench.incidents import incidents
 from bench.inprocess import guide_step_queries
+from bench.pack import evidence_pack
 from bench.report import Report, Section, load_row
 from portal.dates import today_in_london
 from tests.support.servers import HttpVisitor, gunicorn_server
@@ -258,4 +259,5 @@ SECTIONS: list[Section] = [
     Section("diary_pages", "Diary pages with 2,000 entries", diary_pages),
     Section("diary_queries", "Diary SQL statements and allocations", diary_queries),
     Section("incidents", "Incident log with 5,000 incidents", incidents),
+    Section("pack", "Evidence pack of 1,000 incidents", evidence_pack),
 ]

@@ -45,6 +45,12 @@ from portal.guides.library import (
 from portal.guides.views import bp as guides_bp
 from portal.held_writing import hold_posted_form
 from portal.incidents.export import incidents_section
+from portal.incidents.signing import (
+    SIGNING_EXTENSION,
+    Signer,
+    SigningKeyInvalid,
+    new_signing_key,
+)
 from portal.incidents.views import bp as incidents_bp
 from portal.journeys import Journey, nav_links, register_journeys, stylesheet_of
 from portal.log_privacy import install_log_filters
@@ -60,6 +66,7 @@ from portal.security.data_keys import (
 from portal.security.headers import set_security_headers
 from portal.security.passwords import PasswordHashing
 from portal.security.sessions import ServerSessionInterface, current_session
+from portal.verify.views import bp as verify_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,6 +105,7 @@ def create_app(config: BaseConfig | None = None) -> Flask:
     app.extensions[KEYRING_EXTENSION] = KeyRing.from_setting(app.config["DATA_KEYS"])
     app.extensions[DATA_KEY_CACHE_EXTENSION] = DataKeyCache()
     app.extensions[PASSWORDS_EXTENSION] = PasswordHashing(app.config["PASSWORD_HASH_PROFILE"])
+    app.extensions[SIGNING_EXTENSION] = _load_signer(app)
     contacts = _load_contacts(app)
     app.extensions[CONTACTS_EXTENSION] = contacts
     app.extensions[QUESTIONNAIRES_EXTENSION] = load_bundled_questionnaires(
@@ -163,6 +171,8 @@ def create_app(config: BaseConfig | None = None) -> Flask:
                 stylesheet="css/incidents.css",
             ),
             Journey(account_bp),
+            # Checking an evidence pack: public, for officers, and not in the menu.
+            Journey(verify_bp),
         ),
     )
     cli.register(app)
@@ -174,16 +184,18 @@ def _fill_local_defaults(app: Flask, settings: BaseConfig) -> None:
     if settings.ENV_NAME == "production":
         return
     instance = Path(app.instance_path)
+    generated_names = instance_secrets.GENERATORS.keys()
     if settings.ENV_NAME == "testing":
         generated = {
             "SECRET_KEY": secrets.token_urlsafe(48),
             "DATA_KEYS": new_data_keys_entry("test1"),
+            "SIGNING_KEY": new_signing_key(),
         }
-    elif not (app.config.get("SECRET_KEY") and app.config.get("DATA_KEYS")):
+    elif not all(app.config.get(name) for name in generated_names):
         generated = instance_secrets.load_or_create(app.instance_path)
     else:
         generated = {}
-    for name in ("SECRET_KEY", "DATA_KEYS"):
+    for name in generated_names:
         if not app.config.get(name):
             app.config[name] = generated[name]
     if not app.config.get("DATABASE_URL"):
@@ -192,6 +204,16 @@ def _fill_local_defaults(app: Flask, settings: BaseConfig) -> None:
     if not app.config.get("KEYSTORE_URL"):
         instance.mkdir(parents=True, exist_ok=True)
         app.config["KEYSTORE_URL"] = f"sqlite:///{instance / 'keystore.sqlite3'}"
+
+
+def _load_signer(app: Flask) -> Signer:
+    try:
+        return Signer.from_setting(app.config["SIGNING_KEY"])
+    except SigningKeyInvalid as invalid:
+        raise ConfigurationError(
+            f"PORTAL_SIGNING_KEY is not a usable key: {invalid}. Make one with: "
+            "flask --app portal keys signing-new"
+        ) from None
 
 
 def _load_contacts(app: Flask) -> Contacts:

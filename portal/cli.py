@@ -18,12 +18,16 @@ from portal.extensions import db, keystore_db
 from portal.guides.library import GUIDES_FOLDER, check_files, check_folder, guide_files, sync_folder
 from portal.guides.problems import GuideInvalid
 from portal.guides.questionnaires import load_questionnaires
+from portal.incidents.signing import new_signing_key
 from portal.security.crypto import new_data_keys_entry
 from portal.security.data_keys import keyring, rewrap_all, shred_destroyed_keys
 from portal.security.sessions import purge_ended_sessions
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
-keys_cli = AppGroup("keys", help="Data keys: make a new one, rewrap accounts with the newest.")
+keys_cli = AppGroup(
+    "keys",
+    help="Data keys: make a new one, rewrap accounts with the newest. The signing key: make one.",
+)
 sessions_cli = AppGroup("sessions", help="Signed-in sessions.")
 guides_cli = AppGroup(
     "guides", help="Guides: check the Markdown files and load them into the site."
@@ -62,6 +66,17 @@ def db_current() -> None:
 def keys_new(name: str | None) -> None:
     """Print a new key entry for PORTAL_DATA_KEYS (put it first; keep the old ones after it)."""
     click.echo(new_data_keys_entry(name))
+
+
+@keys_cli.command("signing-new")
+def keys_signing_new() -> None:
+    """Print a new Ed25519 key for PORTAL_SIGNING_KEY, which signs evidence packs."""
+    click.echo(new_signing_key())
+    click.echo(
+        "Keep it as safe as PORTAL_DATA_KEYS, and keep it: the verify page checks packs "
+        "against this key only, so packs signed with an earlier one would be refused there.",
+        err=True,
+    )
 
 
 @keys_cli.command("rotate")

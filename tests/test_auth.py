@@ -568,6 +568,7 @@ def test_asking_for_a_reset_link_takes_the_same_time_whoever_asks(
         "PORTAL_ENV": "development",  # emails sent after the response, as in production
         "PORTAL_SECRET_KEY": app.config["SECRET_KEY"],
         "PORTAL_DATA_KEYS": app.config["DATA_KEYS"],
+        "PORTAL_SIGNING_KEY": app.config["SIGNING_KEY"],
         "PORTAL_DATABASE_URL": database_urls.main,
         "PORTAL_KEYSTORE_URL": database_urls.keystore,
         "PORTAL_OUTBOX_DIR": app.config["OUTBOX_DIR"],

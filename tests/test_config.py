@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from config import ConfigurationError, ProductionConfig, config_for, normalise_database_url
+from portal.incidents.signing import new_signing_key
 from portal.security.crypto import new_data_keys_entry
 
 GOOD_PRODUCTION = {
     "PORTAL_SECRET_KEY": "s" * 48,
     "PORTAL_DATA_KEYS": new_data_keys_entry("prod1"),
+    "PORTAL_SIGNING_KEY": new_signing_key(),
     "PORTAL_DATABASE_URL": "postgresql://support@db/support",
     "PORTAL_KEYSTORE_URL": "postgresql://support@keys/support_keys",
     "PORTAL_ORGANISATION": "Northtown Victim Support",
@@ -27,6 +29,7 @@ def test_good_production_settings_pass() -> None:
         ({"PORTAL_SECRET_KEY": ""}, "PORTAL_SECRET_KEY must be set"),
         ({"PORTAL_SECRET_KEY": "too short"}, "PORTAL_SECRET_KEY must be set"),
         ({"PORTAL_DATA_KEYS": ""}, "PORTAL_DATA_KEYS must be set"),
+        ({"PORTAL_SIGNING_KEY": ""}, "PORTAL_SIGNING_KEY must be set"),
         ({"PORTAL_KEYSTORE_URL": ""}, "PORTAL_KEYSTORE_URL must both be set"),
         ({"PORTAL_KEYSTORE_URL": GOOD_PRODUCTION["PORTAL_DATABASE_URL"]}, "different database"),
         ({"PORTAL_SMTP_HOST": "smtp.example.org"}, "PORTAL_BASE_URL"),

@@ -12,6 +12,7 @@ import pytest
 import redis
 
 from portal.auth.views import SIGN_IN_LIMIT
+from portal.incidents.signing import new_signing_key
 from portal.security.crypto import new_data_keys_entry
 from tests.conftest import DatabaseUrls
 from tests.support.client import CheckingClient
@@ -58,6 +59,7 @@ def test_two_hosts_sharing_redis_share_the_count(
         "PORTAL_ENV": "development",
         "PORTAL_SECRET_KEY": "k" * 48,
         "PORTAL_DATA_KEYS": new_data_keys_entry("hosts"),
+        "PORTAL_SIGNING_KEY": new_signing_key(),
         "PORTAL_DATABASE_URL": database_urls.main,
         "PORTAL_KEYSTORE_URL": database_urls.keystore,
         "PORTAL_REDIS_URL": REDIS_URL,

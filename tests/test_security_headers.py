@@ -9,6 +9,7 @@ from flask import Flask
 
 from config import ProductionConfig
 from portal import create_app
+from portal.incidents.signing import new_signing_key
 from portal.security.crypto import new_data_keys_entry
 from tests.conftest import DatabaseUrls, dispose
 from tests.support.client import AccountHelper, CheckingClient
@@ -87,6 +88,7 @@ def make_production_app(urls: DatabaseUrls, tmp_path: Path) -> Flask:
             {
                 "PORTAL_SECRET_KEY": "s" * 48,
                 "PORTAL_DATA_KEYS": new_data_keys_entry("prod1"),
+                "PORTAL_SIGNING_KEY": new_signing_key(),
                 "PORTAL_DATABASE_URL": urls.main,
                 "PORTAL_KEYSTORE_URL": urls.keystore,
                 "PORTAL_OUTBOX_DIR": str(tmp_path / "outbox"),

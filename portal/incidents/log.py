@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from portal.incidents import signing
 from portal.incidents.chain import (
     ChainReport,
     Event,
@@ -33,6 +32,7 @@ from portal.incidents.chain import (
 )
 from portal.incidents.content import IncidentContent
 from portal.incidents.pack_input import FileKind
+from portal.incidents.signing import current_signer
 from portal.incidents.uploads import CheckedFile, UploadRefused, check_quota
 from portal.models.base import new_id, utcnow
 from portal.models.incidents import EvidenceFile, Incident, IncidentRevision
@@ -119,7 +119,7 @@ def _add_revision(
         event,
         Subject(incident_id, revision=number),
         revision_content(incident_id, number, payload),
-        signing.sign,
+        current_signer().sign,
     )
 
 
@@ -180,7 +180,7 @@ def delete_incident(db_session: Session, owner_id: uuid.UUID, incident_id: uuid.
         Event.DELETED,
         Subject(incident_id),
         deletion_content(incident_id, revisions or 0),
-        signing.sign,
+        current_signer().sign,
     )
     db_session.commit()
 
@@ -303,7 +303,7 @@ def add_file(
         Event.FILE_ADDED,
         Subject(incident_id, file_id=file_id),
         file_content(incident_id, file_id, facts.sha256, facts.size),
-        signing.sign,
+        current_signer().sign,
     )
     db_session.commit()
     return facts
@@ -405,7 +405,7 @@ def remove_file(db_session: Session, owner_id: uuid.UUID, file_id: uuid.UUID) ->
         Event.FILE_REMOVED,
         Subject(facts.incident_id, file_id=file_id),
         file_removal_content(facts.incident_id, file_id),
-        signing.sign,
+        current_signer().sign,
     )
     db_session.commit()
     return facts
@@ -461,7 +461,7 @@ def check_log(db_session: Session, owner_id: uuid.UUID, *, read_files: bool = Fa
         db_session,
         cipher,
         LiveRecords(revisions, shown, files, file_hashes),
-        signing.signature_is_valid,
+        current_signer().signed,
     )
 
 
