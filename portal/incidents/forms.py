@@ -357,3 +357,37 @@ class FilterForm(PortalForm):
         "Words to look for (optional)",
         validators=[MaxLength(100, "Search for 100 characters or fewer")],
     )
+
+
+class PackForm(PortalForm):
+    """What goes into an evidence pack."""
+
+    first_day = DateInputField(
+        "From",
+        subject="The first date",
+        validators=[Required("Enter the first date to include")],
+    )
+    last_day = DateInputField(
+        "To",
+        subject="The last date",
+        default=today_in_london,
+        validators=[Required("Enter the last date to include")],
+    )
+    categories = CheckboxesField(
+        "Kinds of incident",
+        choices=[SelectChoice(category.value, CATEGORY_LABELS[category]) for category in Category],
+        description="Leave them all empty to include every kind",
+    )
+    include_files = CheckboxesField(
+        "Files",
+        choices=[SelectChoice("yes", "Include the photos, letters and recordings")],
+        default=["yes"],
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and self.last_day.data < self.first_day.data:
+            self.last_day.errors = ["The last date must be the same as or after the first"]
+            self._errors = None
+            return False
+        return valid

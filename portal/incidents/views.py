@@ -5,6 +5,7 @@ Signed-in people only; a visitor gets a page saying what the log is for."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -17,20 +18,31 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from portal.dates import date_in_words, today_in_london
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.forms import ButtonForm
 from portal.held_writing import form_with_held_writing, keeps_writing_through_sign_in
 from portal.incidents import listing, log
 from portal.incidents.case_review import CaseReviewRules, count_complaints
-from portal.incidents.content import FIELD_LABELS, IncidentContent
-from portal.incidents.forms import EvidenceFileForm, FilterForm, IncidentForm, QuickAddForm
+from portal.incidents.content import FIELD_LABELS, Category, IncidentContent
+from portal.incidents.evidence import write_pack
+from portal.incidents.forms import (
+    EvidenceFileForm,
+    FilterForm,
+    IncidentForm,
+    PackForm,
+    QuickAddForm,
+)
 from portal.incidents.log import FileNotFound, NothingChanged, incidents
+from portal.incidents.pack import PackSite, StoredFileChanged, pack_filename
+from portal.incidents.pack_input import PackRequest
+from portal.incidents.signing import current_signer
 from portal.incidents.summary import summarise
 from portal.incidents.uploads import UploadRefused, download_name, inspect_upload
 from portal.record_pages import own_record_or_404, page_number
@@ -39,6 +51,10 @@ from portal.security.csrf import keeps_form_on_csrf_failure
 from portal.security.sessions import current_session
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
+
+# A pack opens every record and file chosen; nobody needs more than a few an hour. Counted per
+# account, not per address (a refuge's wifi is shared).
+PACK_LIMIT = "10 per hour"
 
 STALE_MESSAGE = (
     "This incident was changed in another tab or window after you opened it. Your changes have "
@@ -319,6 +335,48 @@ def check() -> str:
         except RecordNotFound:
             broken = None
     return render_template("incidents/check.html", report=report, broken=broken)
+
+
+@bp.route("/pack", methods=["GET", "POST"])
+@login_required
+@limiter.limit(PACK_LIMIT, methods=["POST"], key_func=lambda: str(current_user.id))
+@keeps_form_on_csrf_failure
+def pack() -> str | BaseResponse:
+    """Choose what goes in an evidence pack, then download it: a button, not a link, so only the
+    person's own click makes one."""
+    form = PackForm()
+    if request.method == "GET":
+        oldest = incidents.between(db.session, current_user.id, date.min, today_in_london())[:1]
+        form.first_day.process(None, oldest[0].day if oldest else today_in_london())
+    if form.validate_on_submit():
+        chosen = PackRequest(
+            first_day=form.first_day.data,
+            last_day=form.last_day.data,
+            categories=frozenset(Category(value) for value in form.categories.data or []),
+            include_files="yes" in (form.include_files.data or []),
+        )
+        try:
+            made, spool = write_pack(
+                db.session,
+                current_user.id,
+                chosen,
+                current_signer(),
+                PackSite.from_config(current_app.config),
+            )
+        except StoredFileChanged as changed:
+            form.form_errors.append(
+                f"A file of the incident of {changed.incident.started_on.isoformat()} is not the "
+                "file that was added, so this site will not sign a pack holding it. Check your "
+                "log for more."
+            )
+        else:
+            return send_file(
+                spool,
+                mimetype="application/zip",
+                as_attachment=True,
+                download_name=pack_filename(made.exported_at),
+            )
+    return render_template("incidents/pack.html", form=form)
 
 
 @bp.get("/summary")
