@@ -4,10 +4,12 @@ add, complete it later, the history of versions, and axe-core on every kind of l
 from __future__ import annotations
 
 import re
+import zipfile
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.support import evidence_files as files
 from tests.support.browser import SMALL_PHONE, accessibility_problems, browser_page
 from tests.test_pages_in_browser import register_in_browser
 
@@ -60,6 +62,42 @@ def test_quick_add_on_a_phone_then_complete_it(
         off_site.assert_only_navigations_to()
 
 
+@WITH_AND_WITHOUT_JAVASCRIPT
+def test_attach_a_photo_and_a_recording_see_them_listed_and_download_a_pack(
+    browser: Browser, site: str, javascript: bool
+) -> None:
+    with browser_page(browser, site, javascript=javascript, viewport=SMALL_PHONE) as (
+        page,
+        off_site,
+    ):
+        register_in_browser(page)
+        quick_add(page, "Car tyres slashed outside my house")
+        chooser = page.get_by_label("Add a photo, letter or sound recording")
+        chooser.set_input_files(
+            files=[{"name": "tyres.jpg", "mimeType": "image/jpeg", "buffer": files.photo("JPEG")}]
+        )
+        page.get_by_role("button", name="Add the file").click()
+        expect(page.get_by_text("“tyres.jpg” has been added to this incident.")).to_be_visible()
+        chooser.set_input_files(
+            files=[{"name": "Voice 001.wav", "mimeType": "audio/wav", "buffer": files.wav()}]
+        )
+        page.get_by_role("button", name="Add the file").click()
+        expect(page.locator("audio")).to_have_count(1)
+        page.goto("/incidents")
+        expect(page.get_by_role("img", name="Photo: tyres.jpg")).to_be_visible()
+        expect(page.get_by_text("Sound: Voice 001.wav")).to_be_visible()
+        page.get_by_role("link", name="Evidence pack").click()
+        with page.expect_download() as made:
+            page.get_by_role("button", name="Download the evidence pack").click()
+        pack = made.value
+        assert pack.suggested_filename.startswith("records-")
+        with zipfile.ZipFile(pack.path()) as opened:
+            names = opened.namelist()
+        assert "evidence.pdf" in names
+        assert sum(name.startswith("files/") for name in names) == 2
+        off_site.assert_only_navigations_to()
+
+
 @ONE_DATABASE
 def test_the_log_pages_have_no_accessibility_problems(browser: Browser, site: str) -> None:
     with browser_page(browser, site, viewport=SMALL_PHONE) as (page, _):
@@ -78,6 +116,7 @@ def test_the_log_pages_have_no_accessibility_problems(browser: Browser, site: st
             f"{incident_url}/delete",
             "/incidents/summary",
             "/incidents/case-review",
+            "/incidents/pack",
             "/incidents/check",
         ):
             page.goto(path)
