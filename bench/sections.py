@@ -212,6 +212,11 @@ def weighed_pages() -> list[str]:
         "/diary/sleep/new",
         "/account",
         "/account/download",
+        "/incidents",
+        "/incidents/quick",
+        "/incidents/new",
+        "/incidents/pack",
+        "/incidents/case-review",
     ]
 
 

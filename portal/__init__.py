@@ -129,8 +129,8 @@ def create_app(config: BaseConfig | None = None) -> Flask:
     register_journeys(
         app,
         (
-            Journey(pages_bp),
-            Journey(auth_bp),
+            Journey(pages_bp, stylesheet="css/pages.css"),
+            Journey(auth_bp, stylesheet="css/auth.css"),
             Journey(
                 guides_bp,
                 nav_endpoint="guides.library",
