@@ -35,9 +35,13 @@ TOPICS: dict[str, str] = {
     "anxiety": "Anxiety and feeling on edge",
     "low-mood": "Low mood",
     "sleep": "Sleep",
-    "asb-evidence": "Recording anti-social behaviour",
+    "asb-evidence": "Anti-social behaviour: your options and your evidence",
+    "safety": "Staying safe and looking after yourself",
 }
-FRONT_MATTER_FIELDS = ("slug", "title", "summary", "topic", "minutes", "audience", "version")
+REQUIRED_FRONT_MATTER = ("slug", "title", "summary", "topic", "minutes", "audience", "version")
+# Where the guide's facts come from, separated by semicolons: shown on its first page.
+OPTIONAL_FRONT_MATTER = ("sources",)
+FRONT_MATTER_FIELDS = REQUIRED_FRONT_MATTER + OPTIONAL_FRONT_MATTER
 STEP_HEADING = re.compile(r"^## (?P<title>.+?)\s*(?:\{#(?P<id>[^}]*)\})?\s*$")
 FENCE = re.compile(r"^(```|~~~)")
 RAW_HTML = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^>]*)?/?>|<!--")
@@ -88,6 +92,7 @@ class ParsedGuide:
     version: int
     intro: Markup
     steps: tuple[Step, ...]
+    sources: tuple[str, ...] = ()
     _blocks_by_id: dict[str, tuple[Step, Block]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -244,7 +249,10 @@ def _check_front_matter(
 ) -> tuple[dict[str, str | int], list[GuideProblem]]:
     problems: list[GuideProblem] = []
     checked: dict[str, str | int] = {}
-    for name in FRONT_MATTER_FIELDS:
+    for name in OPTIONAL_FRONT_MATTER:
+        if name in values:
+            checked[name] = values[name][1]
+    for name in REQUIRED_FRONT_MATTER:
         if name not in values or not values[name][1]:
             problems.append(
                 GuideProblem(path, values.get(name, (1, ""))[0], f"the front matter needs {name}")
@@ -481,6 +489,9 @@ def parse_guide(
         minutes=int(meta["minutes"]),
         audience=str(meta["audience"]),
         version=int(meta["version"]),
+        sources=tuple(
+            source.strip() for source in str(meta.get("sources", "")).split(";") if source.strip()
+        ),
         intro=render_guide_markdown("\n".join(intro_lines)),
         steps=tuple(steps),
         _blocks_by_id=by_id,
