@@ -29,7 +29,11 @@ REQUIRED_IDS = (
     "samaritans",
     "shout",
     "nhs-111",
+    "domestic-abuse",
+    "stop-hate",
+    "childline",
 )
+
 FIELDS = ("name", "number", "dial", "hours", "for_whom")
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DIAL = re.compile(r"^\+?[0-9]{3,15}$")
