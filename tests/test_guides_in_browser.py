@@ -4,17 +4,22 @@ axe-core on every guide page."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from portal.dates import today_in_london
+from portal.guides.library import GUIDES_FOLDER, guide_files
 from tests.support.browser import (
     SMALL_PHONE,
     accessibility_problems,
     browser_page,
     place_on_screen,
 )
+from tests.support.diary import ORDINARY_NIGHT
 from tests.test_pages_in_browser import (
     WITH_AND_WITHOUT_JAVASCRIPT,
     box,
@@ -25,7 +30,8 @@ from tests.test_pages_in_browser import (
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("bundled_guides")]
 
 GUIDE = "/guides/calming-anxious-feelings"
-BUNDLED_GUIDES = [GUIDE, "/guides/better-sleep"]
+BUNDLED_GUIDES = [f"/guides/{path.stem}" for path in guide_files(GUIDES_FOLDER)]
+
 # GOV.UK's radios and checkboxes: big enough to tap without looking twice.
 CHOICE_SIZE = 40
 
@@ -358,3 +364,124 @@ def test_every_page_of_every_guide_has_no_accessibility_problems(
                 if found:
                     problems[str(path)] = found
     assert not problems, "\n".join(f"{path}: {found}" for path, found in problems.items())
+
+
+# The library's newer guides and exercises --------------------------------------------------------
+
+
+def answer_every_exercise(page: Page) -> list[str]:
+    """Do what a person would on one step: write in each box, tick the first of each list and
+    choose the middle of each scale (the first answer of a self-check's questions). Returns
+    what was written."""
+    main = page.get_by_role("main")
+    written = []
+    for box_ in main.locator("textarea").all():
+        text = f"My answer to {box_.get_attribute('name')}"
+        box_.fill(text)
+        written.append(text)
+    for group in main.locator(".exercise fieldset").all():
+        choices = group.locator("input").all()
+        if group.locator("input[type=checkbox]").count():
+            choices[0].check()
+        elif len(choices) == 11:  # a 0 to 10 scale
+            choices[5].check()
+        elif choices:
+            choices[0].check()
+    return written
+
+
+def walk_through(page: Page, guide: str) -> list[str]:
+    """Every step of a guide in order, answering everything, to its finished page."""
+    page.goto(guide)
+    page.get_by_role("link", name="Start").click()
+    written = []
+    for _ in range(12):
+        if page.url.endswith("/finished"):
+            return written
+        written += answer_every_exercise(page)
+        page.get_by_role("main").locator("form button[type=submit]").last.click()
+        next_link = page.get_by_role("link", name=re.compile("^Next step"))
+        if "#result" in page.url and next_link.count():
+            next_link.click()
+    raise AssertionError(f"{guide} did not finish: stuck at {page.url}")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_working_through_a_new_guide_on_a_phone(
+    browser: Browser, site: str, javascript: bool
+) -> None:
+    guide = "/guides/asb-case-review"
+    with browser_page(browser, site, javascript=javascript, viewport=SMALL_PHONE) as (
+        page,
+        off_site,
+    ):
+        register_in_browser(page)
+        written = walk_through(page, guide)
+        assert written
+        main = page.get_by_role("main")
+        for text in written:
+            expect(main).to_contain_text(text)
+        expect(main).to_contain_text("Before: 5. Now: 5.")
+        page.goto("/guides")
+        expect(
+            page.locator(".guide-list__item", has_text="The ASB Case Review").get_by_text(
+                "Completed"
+            )
+        ).to_be_visible()
+        off_site.assert_only_navigations_to()
+
+
+@WITH_AND_WITHOUT_JAVASCRIPT
+def test_the_library_suggests_where_to_start(browser: Browser, site: str, javascript: bool) -> None:
+    with browser_page(browser, site, javascript=javascript, viewport=SMALL_PHONE) as (page, _):
+        page.goto("/guides")
+        page.get_by_label("Sleeping badly").check()
+        page.get_by_role("button", name="Suggest guides").click()
+        suggestions = page.locator("#suggestions")
+        expect(suggestions.get_by_role("link")).to_have_text(
+            ["Better sleep", "Setting a sleep window"]
+        )
+        place_on_screen(page)
+        top = box(suggestions.get_by_role("heading", name="Where to start"))["y"]
+        assert 0 <= top < SMALL_PHONE["height"], "the suggestions open on screen"
+        if javascript:
+            assert accessibility_problems(page) == []
+            page.goto("/guides?troubling=")
+            assert accessibility_problems(page) == []
+
+
+def test_the_sleep_window_from_a_weeks_diary_on_a_phone(browser: Browser, site: str) -> None:
+    """Diary nights typed in the browser, then the window suggested, set and shown; axe at
+    each stage (the exercise kind is new)."""
+    step = "/guides/sleep-window/steps/your-sleep-window"
+    with browser_page(browser, site, viewport=SMALL_PHONE) as (page, _):
+        page.goto(step)
+        expect(page.get_by_role("main")).to_contain_text("needs a free account")
+        assert accessibility_problems(page) == []
+        register_in_browser(page)
+        for days_ago in range(2, 7):
+            page.goto("/diary/sleep/new")
+            night_of = today_in_london() - timedelta(days=days_ago)
+            page.get_by_label("Day").fill(str(night_of.day))
+            page.get_by_label("Month").fill(str(night_of.month))
+            page.get_by_label("Year").fill(str(night_of.year))
+            for name, value in ORDINARY_NIGHT.items():
+                if name == "quality":
+                    page.locator(f"input[name=quality][value='{value}']").check()
+                else:
+                    page.locator(f"[name={name}]").fill(value)
+            page.get_by_role("button", name=re.compile("^Save")).click()
+            expect(page.get_by_role("heading", level=1)).not_to_have_text(re.compile("new", re.I))
+        page.goto(step)
+        main = page.get_by_role("main")
+        expect(main).to_contain_text("Average time asleep6 hours 55 minutes")
+        assert accessibility_problems(page) == []
+        page.get_by_label("What time will you get up every day?").fill("6:30am")
+        expect(page.get_by_label("How long will you spend in bed?")).to_have_value("420")
+        page.get_by_role("button", name="Save my sleep window").click()
+        expect(page.locator("#result")).to_contain_text(
+            "Go to bed at 11:30pm and get up at 6:30am: 7 hours in bed."
+        )
+        where = place_on_screen(page, "#result")
+        assert where.in_view, f"the sleep window is on screen after saving: {where}"
+        assert accessibility_problems(page) == []

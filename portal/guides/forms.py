@@ -17,9 +17,11 @@ from portal.forms import (
     MaxLength,
     OptionalRadioField,
     PortalForm,
+    RadiosField,
+    Required,
     TimeOfDayField,
 )
-from portal.guides import sleep_window
+from portal.guides import sleep_window, start_here
 from portal.guides.blocks import (
     Block,
     ChecklistBlock,
@@ -39,6 +41,18 @@ SLEEP_WINDOW_CHOICES = [
     SelectChoice(str(int(length.total_seconds()) // 60), sleep_window.in_words(length))
     for length in sleep_window.LENGTHS
 ]
+
+
+class StartHereForm(PortalForm):
+    """The guide library's question, sent with GET so the answer is a plain link."""
+
+    troubling = RadiosField(
+        "What is troubling you most?",
+        choices=[SelectChoice(trouble.key, trouble.label) for trouble in start_here.TROUBLES],
+        description="Choose one, and we will suggest where to start. Nothing is saved.",
+        invalid_message="Choose one of the answers in the list",
+        validators=[Required("Choose what is troubling you most")],
+    )
 
 
 def field_name(block_id: str) -> str:

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from portal.dates import today_in_london
 from portal.extensions import db
 from portal.forms import PortalForm
-from portal.guides import sleep_window
+from portal.guides import sleep_window, start_here
 from portal.guides.answers import (
     anonymous_work,
     delete_answer,
@@ -30,7 +30,13 @@ from portal.guides.answers import (
 )
 from portal.guides.blocks import QuestionnaireBlock, SleepWindowBlock
 from portal.guides.format import TOPICS, ParsedGuide, Step
-from portal.guides.forms import answers_from, form_for, questionnaire_urgent, urgent_choices
+from portal.guides.forms import (
+    StartHereForm,
+    answers_from,
+    form_for,
+    questionnaire_urgent,
+    urgent_choices,
+)
 from portal.guides.library import (
     GuideNotFound,
     PublishedGuide,
@@ -147,7 +153,16 @@ def library() -> str:
         (TOPICS[topic], list(group))
         for topic, group in groupby(entries, key=lambda e: e.guide.topic)
     ]
-    return render_template("guides/library.html", topics=topics)
+    asked = "troubling" in request.args
+    form = StartHereForm(formdata=request.args if asked else None)
+    trouble, suggestions = None, None
+    if asked and form.validate():
+        by_slug = {entry.guide.slug: entry for entry in entries}
+        trouble = start_here.BY_KEY[form.troubling.data]
+        suggestions = [by_slug[slug] for slug in start_here.suggested(trouble, by_slug)]
+    return render_template(
+        "guides/library.html", topics=topics, form=form, trouble=trouble, suggestions=suggestions
+    )
 
 
 @bp.get("/<slug>")

@@ -1,0 +1,194 @@
+"""The bundled guide library against its quality bars: plain English (Flesch Reading Ease and
+sentence length, measured), 4 to 8 steps with at least two exercises, sources, help at the end,
+no number or service typed by hand, every link resolving; and the library page's "what is
+troubling you most?" question."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from portal.contacts import MENTION, bundled_contacts
+from portal.guides import start_here
+from portal.guides.blocks import CalloutBlock, MyPlanBlock
+from portal.guides.format import TOPICS, HtmlPart, ParsedGuide, Step, parse_guide
+from portal.guides.library import GUIDES_FOLDER, guide_files
+from portal.guides.questionnaires import load_questionnaires
+from tests.support.client import AccountHelper, CheckingClient, error_messages, page_text
+from tests.support.readability import (
+    READING_EASE_AT_LEAST,
+    WORDS_PER_SENTENCE_AT_MOST,
+    readability,
+)
+
+DEFINITIONS, _ = load_questionnaires(GUIDES_FOLDER / "questionnaires")
+GUIDE_FILES = guide_files(GUIDES_FOLDER)
+SLUGS = [path.stem for path in GUIDE_FILES]
+# A number as someone would type it: 999, 101, 111, 116 123, 85258, or a UK number from 0.
+TYPED_NUMBER = re.compile(r"(?<![\d#-])(?:999|101|111|116 ?123|85258|0\d{2,4}[ \d]{6,10}\d)(?!\d)")
+
+
+def parsed(path: Path) -> ParsedGuide:
+    return parse_guide(path.read_text(encoding="utf-8"), str(path), DEFINITIONS)
+
+
+def step_html(step: Step) -> str:
+    """Everything a step shows that comes from the guide: its text and its callouts."""
+    return "".join(
+        str(part.html if isinstance(part, HtmlPart) else getattr(part, "body", "") or "")
+        + str(getattr(part, "prompt", "") or "")
+        for part in step.parts
+    )
+
+
+def exercises(guide: ParsedGuide) -> list[str]:
+    """The blocks a person does something in: not callouts, not the plan."""
+    return [
+        block.kind
+        for step in guide.steps
+        for block in step.blocks
+        if not isinstance(block, CalloutBlock | MyPlanBlock)
+    ]
+
+
+def test_there_are_at_least_12_guides_covering_every_topic() -> None:
+    guides = [parsed(path) for path in GUIDE_FILES]
+    assert len(guides) >= 12
+    assert {guide.topic for guide in guides} == set(TOPICS)
+    assert sum(guide.topic == "asb-evidence" for guide in guides) >= 3
+
+
+@pytest.mark.parametrize("path", GUIDE_FILES, ids=SLUGS)
+def test_each_guide_reads_easily(path: Path) -> None:
+    measured = readability(parsed(path))
+    assert measured.reading_ease >= READING_EASE_AT_LEAST, measured
+    assert measured.words_per_sentence <= WORDS_PER_SENTENCE_AT_MOST, measured
+
+
+@pytest.mark.parametrize("path", GUIDE_FILES, ids=SLUGS)
+def test_each_guide_has_4_to_8_steps_with_at_least_two_exercises(path: Path) -> None:
+    guide = parsed(path)
+    assert 4 <= len(guide.steps) <= 8
+    assert len(exercises(guide)) >= 2, exercises(guide)
+
+
+@pytest.mark.parametrize("path", GUIDE_FILES, ids=SLUGS)
+def test_each_guide_names_its_sources(path: Path) -> None:
+    sources = parsed(path).sources
+    assert len(sources) >= 2
+    assert all(len(source.split()) >= 2 for source in sources)
+
+
+@pytest.mark.parametrize("path", GUIDE_FILES, ids=SLUGS)
+def test_each_guide_ends_with_where_to_get_help_and_a_way_to_call_now(path: Path) -> None:
+    last = parsed(path).steps[-1]
+    assert "help" in last.title.lower(), last.title
+    assert 'href="tel:' in step_html(last)
+
+
+@pytest.mark.parametrize("path", GUIDE_FILES, ids=SLUGS)
+def test_each_guide_says_when_to_seek_professional_help(path: Path) -> None:
+    text = BeautifulSoup(step_html(parsed(path).steps[-1]), "html.parser").get_text(" ")
+    assert re.search(r"\bGP\b|ASB (?:team|officer|service)|Victim Support|police", text), text
+
+
+@pytest.mark.parametrize("path", GUIDE_FILES, ids=SLUGS)
+def test_no_guide_types_a_phone_number_or_a_services_name_by_hand(path: Path) -> None:
+    """Numbers and the services they belong to come from portal/contacts.toml, written out
+    from [[id]] mentions, so a charity elsewhere changes one file."""
+    source = path.read_text(encoding="utf-8")
+    body = MENTION.sub("", source.split("\n---\n", 1)[1])
+    assert TYPED_NUMBER.findall(body) == []
+    for contact_id, contact in bundled_contacts().by_id.items():
+        if contact_id in ("emergency", "police", "local-asb", "nhs-24"):
+            continue  # their names are ordinary words ("Emergency") or the charity's own
+        typed = re.search(rf"\b{re.escape(contact.name)}\b(?!ing)", body)
+        assert typed is None, f"{contact.name} typed by hand: use [[{contact_id}]]"
+
+
+@pytest.mark.parametrize("path", GUIDE_FILES, ids=SLUGS)
+def test_no_guide_links_to_another_site(path: Path) -> None:
+    guide = parsed(path)
+    html = str(guide.intro) + "".join(step_html(step) for step in guide.steps)
+    hrefs = [a["href"] for a in BeautifulSoup(html, "html.parser").find_all("a", href=True)]
+    assert [href for href in hrefs if not href.startswith(("/", "tel:", "sms:", "#"))] == []
+
+
+@pytest.mark.usefixtures("bundled_guides")
+def test_every_link_in_every_guide_opens_for_a_signed_in_person(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    links: dict[str, set[str]] = {}
+    for path in GUIDE_FILES:
+        guide = parsed(path)
+        html = str(guide.intro) + "".join(step_html(step) for step in guide.steps)
+        for a in BeautifulSoup(html, "html.parser").find_all("a", href=True):
+            if a["href"].startswith("/"):
+                links.setdefault(a["href"].split("#")[0], set()).add(guide.slug)
+    assert links, "the guides link to the diary, the incident log and each other"
+    broken = {
+        href: sorted(slugs) for href, slugs in links.items() if client.get(href).status_code != 200
+    }
+    assert broken == {}
+    assert {"/diary/sleep", "/incidents", "/incidents/case-review"} <= set(links)
+
+
+# The library page ------------------------------------------------------------------------------
+
+
+def test_every_suggestion_names_a_bundled_guide_and_every_guide_is_suggested() -> None:
+    suggested = {slug for trouble in start_here.TROUBLES for slug in trouble.slugs}
+    assert suggested <= set(SLUGS)
+    assert suggested == set(SLUGS)
+
+
+@pytest.mark.usefixtures("bundled_guides")
+def test_the_library_groups_every_guide_under_its_topic(client: CheckingClient) -> None:
+    soup = BeautifulSoup(client.get("/guides").get_data(as_text=True), "html.parser")
+    groups = {
+        heading.get_text(strip=True): [
+            a.get_text(strip=True) for a in heading.find_next_sibling("ul").select("h3 a")
+        ]
+        for heading in soup.select("main h2")
+        if heading.get_text(strip=True) in TOPICS.values()
+    }
+    assert list(groups) == list(TOPICS.values())
+    for path in GUIDE_FILES:
+        guide = parsed(path)
+        assert guide.title in groups[TOPICS[guide.topic]]
+
+
+@pytest.mark.usefixtures("bundled_guides")
+def test_what_is_troubling_you_suggests_where_to_start_without_javascript(
+    client: CheckingClient,
+) -> None:
+    page = client.get("/guides?troubling=sleep")
+    assert page.status_code == 200
+    soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
+    result = soup.select_one("#suggestions")
+    assert result is not None
+    assert [a["href"] for a in result.select("h3 a")] == [
+        "/guides/better-sleep",
+        "/guides/sleep-window",
+    ]
+    assert soup.select_one("input[name=troubling][value=sleep]").has_attr("checked")
+    # The form's own address brings the answer back to the suggestions.
+    assert soup.select_one("form.start-here")["action"] == "/guides#suggestions"
+
+
+@pytest.mark.usefixtures("bundled_guides")
+@pytest.mark.parametrize("answer", ["", "a-made-up-worry"])
+def test_no_answer_or_a_made_up_one_gets_a_clear_message(
+    client: CheckingClient, answer: str
+) -> None:
+    page = client.get(f"/guides?troubling={answer}")
+    assert page.status_code == 200
+    assert error_messages(page) in (
+        ["Choose what is troubling you most"],
+        ["Choose one of the answers in the list"],
+    )
+    assert "Where to start" not in page_text(page)
