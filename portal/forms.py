@@ -17,6 +17,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectField,
     SelectMultipleField,
 )
 from wtforms.utils import unset_value
@@ -126,6 +127,32 @@ class RadiosField(RadioField):
         self.invalid_message = invalid_message
 
     def pre_validate(self, form: Form) -> None:
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(self.invalid_message) from None
+
+
+class DropDownField(SelectField):
+    """A drop-down list (`<select>`) whose answer must be one of the choices; anything else (only
+    a tampered form can send it) gets `invalid_message` in plain words. A list the page did not
+    show sends nothing, which is allowed."""
+
+    def __init__(
+        self,
+        label: str | None = None,
+        validators: Any = None,
+        *,
+        invalid_message: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.invalid_message = invalid_message
+
+    def pre_validate(self, form: Form) -> None:
+        if not self.raw_data:
+            self.data = None
+            return
         try:
             super().pre_validate(form)
         except ValidationError:

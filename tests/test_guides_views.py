@@ -10,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from portal.extensions import db
-from portal.guides.library import GUIDES_FOLDER, save_version
+from portal.guides.library import GUIDES_FOLDER, guide_files, save_version
 from portal.models import GuideAnswer, GuideProgress
 from tests.support.client import (
     AccountHelper,
@@ -532,9 +532,11 @@ def test_a_changed_guide_must_raise_its_version(app: Flask) -> None:
 
 
 def test_guides_sync_reports_what_it_published(runner) -> None:
+    """The bundled guides are already published (the module's fixture), so a second sync
+    changes nothing and says so, counting every file in guides/."""
     result = runner.invoke(args=["guides", "sync"])
     assert result.exit_code == 0
-    assert "0 published, 2 unchanged." in result.output
+    assert f"0 published, {len(guide_files(GUIDES_FOLDER))} unchanged." in result.output
 
 
 # Privacy between people -------------------------------------------------------------------------

@@ -91,6 +91,15 @@ class QuestionnaireBlock(Block):
 
 
 @dataclass(frozen=True)
+class SleepWindowBlock(Block):
+    """A sleep window set from the person's sleep diary (portal/guides/sleep_window.py)."""
+
+    prompt: Markup = NO_TEXT
+
+    answerable = True
+
+
+@dataclass(frozen=True)
 class BreathingBlock(Block):
     steps: Markup = NO_TEXT
     pattern: tuple[int, ...] = (4, 4, 4, 4)
@@ -134,6 +143,7 @@ BLOCK_KINDS: dict[str, tuple[bool, frozenset[str]]] = {
     "note": (False, frozenset()),
     "danger": (False, frozenset()),
     "my-plan": (True, frozenset({"include"})),
+    "sleep-window": (True, frozenset()),
 }
 
 
@@ -293,6 +303,11 @@ def parse_block(header_text: str, header_line: int, body: list[tuple[int, str]])
     if kind == "grounding":
         seconds = _whole_number(header, "seconds", 30, 5, 300)
         return GroundingBlock(kind, block_id, line, _numbered_steps(header, body), seconds)
+    if kind == "sleep-window":
+        prompt, extra = _prompt_and_rest(header, body)
+        if extra is not None:
+            raise BlockProblem(line, "keep a sleep window's text to one paragraph")
+        return SleepWindowBlock(kind, block_id, line, prompt)
     if kind == "my-plan":
         include = tuple(header.attributes.get("include", "").split())
         for item in include:

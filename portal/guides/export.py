@@ -21,10 +21,11 @@ from portal.guides.blocks import (
     QuestionnaireBlock,
     ReflectionBlock,
     ScaleBlock,
+    SleepWindowBlock,
 )
 from portal.guides.format import ParsedGuide
 from portal.guides.library import parsed_version, questionnaires
-from portal.guides.plan import scale_comparison
+from portal.guides.plan import scale_comparison, sleep_window_lines
 from portal.guides.questionnaires import Questionnaires
 from portal.journeys import ExportItem, ExportSection
 from portal.models.guides import AnswerValue, Guide, GuideProgress, GuideVersion
@@ -157,6 +158,8 @@ def _block_in_words(
         if comparison is not None:
             lines.append(comparison.in_words)
         return _plain(block.prompt), tuple(lines)
+    if isinstance(block, SleepWindowBlock):
+        return "Your sleep window", sleep_window_lines(answer)
     if isinstance(block, QuestionnaireBlock) and block.definition_id in definitions:
         definition = definitions[block.definition_id]
         chosen = answer.get("chosen", [])
@@ -182,6 +185,8 @@ def _summary(answer: AnswerValue) -> tuple[str, ...]:
         return (f"{answer['value']} out of 10",)
     if "ticked" in answer:
         return tuple(answer["ticked"]) or ("Nothing ticked",)
+    if "wake" in answer:
+        return sleep_window_lines(answer)
     return ("Answers to a self-check",)
 
 

@@ -24,6 +24,7 @@ from portal.guides.blocks import (
     MyPlanBlock,
     QuestionnaireBlock,
     ScaleBlock,
+    SleepWindowBlock,
     check_id,
     parse_block,
 )
@@ -44,6 +45,7 @@ OPTIONAL_FRONT_MATTER = ("sources",)
 FRONT_MATTER_FIELDS = REQUIRED_FRONT_MATTER + OPTIONAL_FRONT_MATTER
 STEP_HEADING = re.compile(r"^## (?P<title>.+?)\s*(?:\{#(?P<id>[^}]*)\})?\s*$")
 FENCE = re.compile(r"^(```|~~~)")
+BLOCK_START = re.compile(r"^:::\s*[a-z]")  # an interactive block opening (not its closing :::)
 RAW_HTML = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^>]*)?/?>|<!--")
 INLINE_CODE = re.compile(r"`[^`]*`")
 SUBHEADING = re.compile(r"^(?P<marks>#{3,6})\s")
@@ -77,8 +79,11 @@ class Step:
 
     @property
     def shows_result(self) -> bool:
-        """A step with a self-check comes back to itself after saving, to show the result."""
-        return any(isinstance(block, QuestionnaireBlock) for block in self.blocks)
+        """A step with a self-check or a sleep window comes back to itself after saving, to show
+        the result."""
+        return any(
+            isinstance(block, QuestionnaireBlock | SleepWindowBlock) for block in self.blocks
+        )
 
 
 @dataclass(frozen=True)
@@ -378,7 +383,17 @@ def _steps(
         elif steps:
             steps[-1][3].append(text)
         else:
+            if not in_fence and BLOCK_START.match(text.strip()):
+                problems.append(
+                    GuideProblem(
+                        path,
+                        index + 1,
+                        "blocks go inside steps: the introduction is plain text, "
+                        "so move this block into a step",
+                    )
+                )
             intro.append(text)
+
     if not steps:
         problems.append(
             GuideProblem(
@@ -410,6 +425,21 @@ def _cross_check(
             seen[block.id] = block.line
             by_id[block.id] = (step, block)
     for step in parsed_steps:
+        # Saving such a step comes back to its one result (#result), so it may hold only one.
+        with_results = [
+            block
+            for block in step.blocks
+            if isinstance(block, QuestionnaireBlock | SleepWindowBlock)
+        ]
+        for extra in with_results[1:]:
+            problems.append(
+                GuideProblem(
+                    path,
+                    extra.line,
+                    "a step can hold one questionnaire or sleep window: "
+                    "put this one in a step of its own",
+                )
+            )
         for block in step.blocks:
             if isinstance(block, QuestionnaireBlock) and block.definition_id not in questionnaires:
                 known = ", ".join(sorted(questionnaires)) or "none"

@@ -3,26 +3,42 @@ step and made once per step, and the conversion between fields and stored answer
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
 from wtforms import Field, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from portal.forms import CheckboxesField, MaxLength, OptionalRadioField, PortalForm
+from portal.dates import today_in_london
+from portal.forms import (
+    CheckboxesField,
+    DropDownField,
+    MaxLength,
+    OptionalRadioField,
+    PortalForm,
+    TimeOfDayField,
+)
+from portal.guides import sleep_window
 from portal.guides.blocks import (
     Block,
     ChecklistBlock,
     QuestionnaireBlock,
     ReflectionBlock,
     ScaleBlock,
+    SleepWindowBlock,
 )
 from portal.guides.format import Step
 from portal.guides.questionnaires import Questionnaire, Questionnaires
+from portal.guides.sleep_window import SleepWindow, SleepWindowState
 from portal.models.guides import AnswerValue
 
 REFLECTION_MAX_LENGTH = 5000
 SCALE_CHOICES = [SelectChoice(str(n)) for n in range(ScaleBlock.minimum, ScaleBlock.maximum + 1)]
+SLEEP_WINDOW_CHOICES = [
+    SelectChoice(str(int(length.total_seconds()) // 60), sleep_window.in_words(length))
+    for length in sleep_window.LENGTHS
+]
 
 
 def field_name(block_id: str) -> str:
@@ -41,6 +57,7 @@ class StepForm(PortalForm):
 
     step: Step
     definitions: Questionnaires
+    saved: dict[str, AnswerValue]
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
@@ -50,7 +67,18 @@ class StepForm(PortalForm):
                     self._check_all_items_answered(block, self.definitions[block.definition_id])
                     and valid
                 )
+            elif isinstance(block, SleepWindowBlock):
+                valid = self._check_wake_time_given(block) and valid
         return valid
+
+    def _check_wake_time_given(self, block: SleepWindowBlock) -> bool:
+        """A window needs its wake-up time; the length always comes with the page's list."""
+        wake = self[field_name(block.id or "")]
+        length = self[item_field_name(block.id or "", 1)]
+        if wake.errors or wake.data is not None or not length.raw_data:
+            return True
+        wake.errors = ["Enter the time you will get up every day, like 6:30am or 06:30"]
+        return False
 
     def _check_all_items_answered(
         self, block: QuestionnaireBlock, definition: Questionnaire
@@ -95,6 +123,18 @@ def step_form_class(step: Step, definitions: tuple[Questionnaire, ...]) -> type[
                 choices=SCALE_CHOICES,
                 description=f"0 is {block.low}, 10 is {block.high}",
             )
+        elif isinstance(block, SleepWindowBlock):
+            fields[field_name(block_id)] = TimeOfDayField(
+                "What time will you get up every day?",
+                description="The same time every day, weekends too. For example, 6:30am or 06:30",
+                what="the time you will get up",
+            )
+            fields[item_field_name(block_id, 1)] = DropDownField(
+                "How long will you spend in bed?",
+                choices=SLEEP_WINDOW_CHOICES,
+                description=f"Never less than {sleep_window.in_words(sleep_window.SHORTEST)}",
+                invalid_message="Choose how long you will spend in bed from the list",
+            )
         elif isinstance(block, QuestionnaireBlock):
             definition = by_id[block.definition_id]
             choices = [
@@ -109,14 +149,26 @@ def step_form_class(step: Step, definitions: tuple[Questionnaire, ...]) -> type[
 
 
 def form_for(
-    step: Step, definitions: Questionnaires, answers: dict[str, AnswerValue], formdata: Any = None
+    step: Step,
+    definitions: Questionnaires,
+    answers: dict[str, AnswerValue],
+    formdata: Any = None,
+    sleep_windows: dict[str, SleepWindowState] | None = None,
 ) -> StepForm:
-    """The step's form, filled from saved answers (GET) or from what was sent (POST)."""
+    """The step's form, filled from saved answers (GET) or from what was sent (POST). A sleep
+    window's length starts at what the person's diary suggests now."""
     form_class = step_form_class(step, tuple(definitions[key] for key in sorted(definitions)))
     initial: dict[str, Any] = {}
+    for block_id, state in (sleep_windows or {}).items():
+        length = state.suggested.length if state.suggested else None
+        length = length or (state.chosen.length if state.chosen else None)
+        if length is not None:
+            initial[item_field_name(block_id, 1)] = str(int(length.total_seconds()) // 60)
+        if state.chosen is not None:
+            initial[field_name(block_id)] = state.chosen.wake
     for block in step.answerable_blocks:
         answer = answers.get(block.id or "")
-        if answer is None:
+        if answer is None or isinstance(block, SleepWindowBlock):
             continue
         block_id = block.id or ""
         if isinstance(block, ReflectionBlock):
@@ -129,7 +181,9 @@ def form_for(
             for number, chosen in enumerate(answer.get("chosen", []), start=1):
                 if chosen is not None:
                     initial[item_field_name(block_id, number)] = str(chosen)
-    return form_class(formdata=formdata, data=initial)
+    form = form_class(formdata=formdata, data=initial)
+    form.saved = answers
+    return form
 
 
 def _value(block: Block, form: StepForm) -> AnswerValue | None:
@@ -149,7 +203,23 @@ def _value(block: Block, form: StepForm) -> AnswerValue | None:
     if isinstance(block, QuestionnaireBlock):
         chosen = chosen_in_form(form, block)
         return {"chosen": chosen} if any(item is not None for item in chosen) else None
+    if isinstance(block, SleepWindowBlock):
+        return _sleep_window_value(block, form)
     return None
+
+
+def _sleep_window_value(block: SleepWindowBlock, form: StepForm) -> AnswerValue | None:
+    """The window chosen; the day it was set stays the same when it has not changed, so its
+    weekly review keeps its date."""
+    wake = form[field_name(block.id or "")].data
+    minutes = form[item_field_name(block.id or "", 1)].data
+    if wake is None or not minutes:
+        return None
+    chosen = SleepWindow(wake, timedelta(minutes=int(minutes)), today_in_london())
+    before = SleepWindow.from_answer(form.saved.get(block.id or ""))
+    if before is not None and (before.wake, before.length) == (chosen.wake, chosen.length):
+        return before.to_answer()
+    return chosen.to_answer()
 
 
 def chosen_in_form(form: StepForm, block: QuestionnaireBlock) -> list[int | None]:

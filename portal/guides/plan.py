@@ -13,9 +13,11 @@ from portal.guides.blocks import (
     QuestionnaireBlock,
     ReflectionBlock,
     ScaleBlock,
+    SleepWindowBlock,
 )
 from portal.guides.format import ParsedGuide, Step
 from portal.guides.questionnaires import QuestionnaireResult, Questionnaires
+from portal.guides.sleep_window import SleepWindow
 from portal.models.guides import AnswerValue
 
 
@@ -95,7 +97,20 @@ def _entry(
         if result is None:
             return PlanEntry(block, definition.title, ("Not finished yet.",))
         return PlanEntry(block, definition.title, (), result=result)
+    if isinstance(block, SleepWindowBlock):
+        return PlanEntry(block, "Your sleep window", sleep_window_lines(answer))
     return None
+
+
+def sleep_window_lines(answer: AnswerValue) -> tuple[str, ...]:
+    """A saved sleep window in words, for the plan, the answers page and the download."""
+    window = SleepWindow.from_answer(answer)
+    if window is None:
+        return ("A sleep window that can no longer be read.",)
+    return (
+        window.in_words,
+        f"Set on {window.set_on:%A} {window.set_on.day} {window.set_on:%B %Y}.",
+    )
 
 
 def plan_sections(
@@ -140,6 +155,9 @@ def orphan_answers(guide: ParsedGuide, answers: dict[str, AnswerValue]) -> list[
             summary = f"{answer['value']} out of 10"
         elif "ticked" in answer:
             summary = f"{len(answer['ticked'])} items ticked"
+        elif "wake" in answer:
+            summary = " ".join(sleep_window_lines(answer))
+
         else:
             summary = "Answers to a self-check"
         orphans.append(OrphanAnswer(block_id, summary))

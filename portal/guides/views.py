@@ -13,8 +13,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
+from portal.dates import today_in_london
 from portal.extensions import db
 from portal.forms import PortalForm
+from portal.guides import sleep_window
 from portal.guides.answers import (
     anonymous_work,
     delete_answer,
@@ -26,7 +28,7 @@ from portal.guides.answers import (
     save_step,
     start_again,
 )
-from portal.guides.blocks import QuestionnaireBlock
+from portal.guides.blocks import QuestionnaireBlock, SleepWindowBlock
 from portal.guides.format import TOPICS, ParsedGuide, Step
 from portal.guides.forms import answers_from, form_for, questionnaire_urgent, urgent_choices
 from portal.guides.library import (
@@ -44,6 +46,7 @@ from portal.guides.plan import (
     scale_comparison,
 )
 from portal.guides.questionnaires import Questionnaires
+from portal.guides.sleep_window import SleepWindowState, state_for
 from portal.models.guides import AnswerValue
 from portal.security.csrf import keeps_form_on_csrf_failure
 from portal.security.headers import public_page
@@ -55,6 +58,8 @@ bp = Blueprint("guides", __name__, url_prefix="/guides")
 # What the block macros (templates/guides/blocks.html) compute from answers. As globals rather
 # than a context processor, blocks.html is imported without the page's context, so Jinja
 # evaluates it once instead of on every render.
+bp.add_app_template_global(sleep_window.in_words, "sleep_window_words")
+bp.add_app_template_global(sleep_window.NIGHTS_NEEDED, "sleep_window_nights_needed")
 for _helper in (
     scale_comparison,
     questionnaire_result,
@@ -162,7 +167,14 @@ def step(slug: str, step_id: str) -> str | BaseResponse:
     current = step_or_404(in_use, step_id)
     definitions = questionnaires()
     formdata = request.form if request.method == "POST" else None
-    form = form_for(current, definitions, in_use.answers, formdata)
+    sleep_windows = _sleep_windows(in_use, current)
+    form = form_for(current, definitions, in_use.answers, formdata, sleep_windows)
+    # A sleep window can be set only once the diary has enough nights in it.
+    exercises_here = [
+        block
+        for block in current.answerable_blocks
+        if block.id not in sleep_windows or sleep_windows[block.id].can_choose
+    ]
     if request.method == "POST" and form.validate():
         values = answers_from(form)
         if in_use.user_id is None:
@@ -171,7 +183,7 @@ def step(slug: str, step_id: str) -> str | BaseResponse:
             save_step(
                 db.session, in_use.user_id, in_use.published.guide_id, guide, current.id, values
             )
-        return redirect(_after_saving(guide, current, signed_in=in_use.user_id is not None))
+        return redirect(_after_saving(guide, current, shows_result=bool(exercises_here)))
     return render_template(
         "guides/step.html",
         in_use=in_use,
@@ -182,7 +194,21 @@ def step(slug: str, step_id: str) -> str | BaseResponse:
         previous_step=guide.previous_step(current),
         next_step=guide.next_step(current),
         urgent_help_anchor=_urgent_help_anchor(current, definitions),
+        sleep_windows=sleep_windows,
+        exercises_here=exercises_here,
     )
+
+
+def _sleep_windows(in_use: GuideInUse, current: Step) -> dict[str, SleepWindowState]:
+    """Each sleep window on the step, with the person's diary figures (one more query, only on
+    such a step)."""
+    return {
+        block.id or "": state_for(
+            db.session, in_use.user_id, in_use.answers.get(block.id or ""), today_in_london()
+        )
+        for block in current.answerable_blocks
+        if isinstance(block, SleepWindowBlock)
+    }
 
 
 def _urgent_help_anchor(current: Step, definitions: Questionnaires) -> str | None:
@@ -195,8 +221,8 @@ def _urgent_help_anchor(current: Step, definitions: Questionnaires) -> str | Non
     return None
 
 
-def _after_saving(guide: ParsedGuide, current: Step, *, signed_in: bool) -> str:
-    if current.shows_result:
+def _after_saving(guide: ParsedGuide, current: Step, *, shows_result: bool) -> str:
+    if current.shows_result and shows_result:
         return url_for("guides.step", slug=guide.slug, step_id=current.id, _anchor="result")
     following = guide.next_step(current)
     if following is None:
