@@ -30,6 +30,7 @@ from tests.support.client import (
     page_text,
 )
 from tests.support.diary import entry_form, night_form
+from tests.support.guides import next_version
 from tests.support.queries import counting_queries
 
 pytestmark = pytest.mark.usefixtures("bundled_guides")
@@ -225,7 +226,7 @@ def test_the_download_holds_every_record_in_both_the_json_and_the_web_page(
         "78%",
         "Woke at every door slam.",
         "Calming anxious feelings",
-        "1 of 7 steps finished",
+        "1 of 8 steps finished",
         answer["question"],
         "That they will find out where I work",
     ):
@@ -292,7 +293,7 @@ def test_answers_to_an_exercise_a_guide_has_lost_are_still_in_the_download(
     source = (GUIDES_FOLDER / "calming-anxious-feelings.md").read_text()
     start = source.index("\n## Worry time") + 1
     end = source.index("\n## ", start) + 1
-    edited = source[:start].replace("version: 1", "version: 2") + source[end:]
+    edited = next_version(source[:start]) + source[end:]
     with app.app_context():
         save_version(db.session, edited, "edited.md", "staff", publish=True)
         db.session.commit()
