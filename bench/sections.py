@@ -203,6 +203,11 @@ def weighed_pages() -> list[str]:
         STEP_PATH,
         "/guides/calming-anxious-feelings/steps/anxiety-check-in",
         "/guides/calming-anxious-feelings/finished",
+        "/guides?troubling=sleep",
+        # The heaviest guide steps (a PHQ-9 each) and the one that reads the sleep diary.
+        "/guides/low-mood-small-steps/steps/how-you-have-been",
+        "/guides/low-mood-small-steps/steps/mood-again",
+        "/guides/sleep-window/steps/your-sleep-window",
         "/diary",
         "/diary/new",
         "/diary/search",
