@@ -19,7 +19,7 @@ from config import BaseConfig, ConfigurationError, config_for
 from portal import cli, instance_secrets
 from portal.account.views import bp as account_bp
 from portal.assets import asset_url, page_url
-from portal.auth.current import SESSION_USERNAME, SignedInPerson
+from portal.auth.current import SESSION_ROLE, SESSION_USERNAME, SignedInPerson
 from portal.auth.services import PASSWORDS_EXTENSION
 from portal.auth.views import bp as auth_bp
 from portal.contacts import (
@@ -240,7 +240,9 @@ def _init_login(app: Flask) -> None:
         if username is None:  # a session from before usernames were kept in it
             user = db.session.get(User, session.user_id)
             username = user.username if user else None
-        return SignedInPerson(session.user_id, username) if username else None
+        if username is None:
+            return None
+        return SignedInPerson(session.user_id, username, session.get(SESSION_ROLE, "person"))
 
     @login_manager.unauthorized_handler
     def ask_to_sign_in() -> BaseResponse:

@@ -11,6 +11,9 @@ from flask.cli import AppGroup, with_appcontext
 
 from portal import migrate
 from portal.account.services import delete_unused_accounts
+from portal.auth.roles import Role, give_role
+from portal.auth.services import RegistrationRefused
+from portal.auth.services import register as register_account
 from portal.auth.slowdowns import forget_old_slowdowns
 from portal.contacts import current_contacts
 from portal.database import SQLITE_BUSY_SECONDS, empty_write_ahead_log, is_sqlite
@@ -29,6 +32,8 @@ keys_cli = AppGroup(
     help="Data keys: make a new one, rewrap accounts with the newest. The signing key: make one.",
 )
 sessions_cli = AppGroup("sessions", help="Signed-in sessions.")
+staff_cli = AppGroup("staff", help="Staff and admin accounts.")
+
 guides_cli = AppGroup(
     "guides", help="Guides: check the Markdown files and load them into the site."
 )
@@ -164,6 +169,29 @@ def guides_sync() -> None:
     click.echo(f"{len(report.saved)} published, {len(report.unchanged)} unchanged.")
 
 
+@staff_cli.command("create")
+@click.argument("name")
+@click.option(
+    "--role",
+    type=click.Choice([Role.ADMIN, Role.STAFF]),
+    default=Role.ADMIN,
+    show_default=True,
+    help="admin manages staff; staff edit and publish guides.",
+)
+@click.password_option(help="15 characters or more; asked for when not given.")
+def staff_create(name: str, role: str, password: str) -> None:
+    """Make a staff or admin account (the first admin is made this way). It must add a second
+    factor at its first sign-in before it can open any staff page."""
+    try:
+        account = register_account(db.session, name, password)
+    except RegistrationRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    give_role(db.session, account.user, Role(role))
+    click.echo(f"Made {role} account {account.user.username}. Its recovery codes, shown once:")
+    for code in account.recovery_codes:
+        click.echo(f"  {code}")
+
+
 def register(app: Flask) -> None:
-    for command in (db_cli, keys_cli, sessions_cli, guides_cli, housekeeping):
+    for command in (db_cli, keys_cli, sessions_cli, guides_cli, staff_cli, housekeeping):
         app.cli.add_command(command)

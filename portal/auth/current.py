@@ -17,6 +17,8 @@ from portal.extensions import db
 from portal.models.accounts import User
 
 SESSION_USERNAME = "_username"
+# The account's role when it signed in; a change of role ends the account's sessions.
+SESSION_ROLE = "_role"
 
 
 @dataclass(frozen=True, eq=False)
@@ -25,6 +27,7 @@ class SignedInPerson(UserMixin):
 
     id: uuid.UUID
     username: str
+    role: str = "person"
 
     def get_id(self) -> str:
         return str(self.id)

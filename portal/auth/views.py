@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from portal.auth.current import SESSION_USERNAME
+from portal.auth.current import SESSION_ROLE, SESSION_USERNAME
 from portal.auth.devices import known_device, remember_device
 from portal.auth.forms import (
     RecoveryCodeForm,
@@ -113,6 +113,7 @@ def start_session_for(user: User) -> None:
     session.pop("csrf_token", None)
     login_user(user)
     session[SESSION_USERNAME] = user.username
+    session[SESSION_ROLE] = user.role
     session.regenerate()
     announce_sign_in(user.id, session)
 

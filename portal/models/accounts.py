@@ -29,6 +29,8 @@ class User(UserMixin, Base):
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Accounts nobody signs in to for UNUSED_ACCOUNT_MONTHS are deleted (`flask housekeeping`).
     last_signed_in_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # "person", "staff" or "admin" (portal.auth.roles); only `flask staff` and admins change it.
+    role: Mapped[str] = mapped_column(String(10), default="person", server_default="person")
 
     sessions: Mapped[list[WebSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
