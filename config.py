@@ -57,6 +57,9 @@ class BaseConfig:
         # Sessions: server-side (portal.security.sessions); the cookie holds only a random token.
         self.SESSION_IDLE_MINUTES = self._int("PORTAL_SESSION_IDLE_MINUTES", 30)
         self.SESSION_MAX_HOURS = self._int("PORTAL_SESSION_MAX_HOURS", 8)
+        # Staff and admin accounts can change what everyone reads, so their sessions end sooner
+        # (never later than PORTAL_SESSION_IDLE_MINUTES, whichever is set lower).
+        self.STAFF_IDLE_MINUTES = self._int("PORTAL_STAFF_IDLE_MINUTES", 15)
         self.SESSION_COOKIE_NAME = "session"
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
@@ -139,6 +142,8 @@ class BaseConfig:
         """Refuse settings that cannot work; called by create_app() before anything starts."""
         if self.SESSION_IDLE_MINUTES < 1 or self.SESSION_MAX_HOURS < 1:
             raise ConfigurationError("Session lifetimes must be at least a minute and an hour.")
+        if self.STAFF_IDLE_MINUTES < 1:
+            raise ConfigurationError("PORTAL_STAFF_IDLE_MINUTES must be at least 1.")
         if self.MAX_CONTENT_LENGTH < (self.INCIDENT_FILE_MAX_MB + 1) * 1024 * 1024:
             raise ConfigurationError(
                 "PORTAL_MAX_REQUEST_MB must be at least 1 more than PORTAL_INCIDENT_FILE_MAX_MB, "

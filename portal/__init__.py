@@ -18,8 +18,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from config import BaseConfig, ConfigurationError, config_for
 from portal import cli, instance_secrets
 from portal.account.views import bp as account_bp
+from portal.admin.views import bp as admin_bp
 from portal.assets import asset_url, page_url
 from portal.auth.current import SESSION_ROLE, SESSION_USERNAME, SignedInPerson
+from portal.auth.second_factor_views import bp as second_factor_bp
 from portal.auth.services import PASSWORDS_EXTENSION
 from portal.auth.views import bp as auth_bp
 from portal.contacts import (
@@ -65,7 +67,7 @@ from portal.security.data_keys import (
 )
 from portal.security.headers import set_security_headers
 from portal.security.passwords import PasswordHashing
-from portal.security.sessions import ServerSessionInterface, current_session
+from portal.security.sessions import ServerSessionInterface, current_session, idle_minutes_for
 from portal.verify.views import bp as verify_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -131,6 +133,7 @@ def create_app(config: BaseConfig | None = None) -> Flask:
         (
             Journey(pages_bp, stylesheet="css/pages.css"),
             Journey(auth_bp, stylesheet="css/auth.css"),
+            Journey(second_factor_bp, stylesheet="css/auth.css"),
             Journey(
                 guides_bp,
                 nav_endpoint="guides.library",
@@ -171,6 +174,8 @@ def create_app(config: BaseConfig | None = None) -> Flask:
                 stylesheet="css/incidents.css",
             ),
             Journey(account_bp),
+            # Managing staff accounts: admins only, not in the menu.
+            Journey(admin_bp, stylesheet="css/auth.css"),
             # Checking an evidence pack: public, for officers, and not in the menu.
             Journey(verify_bp),
         ),
@@ -264,7 +269,7 @@ def _layout_context() -> dict[str, Any]:
         # A CSRF token for the quick exit's beacon, only when there is a session to end: asking
         # for one would otherwise create a session for every visitor.
         "has_session": session.token is not None or bool(session),
-        "idle_minutes": current_app.config["SESSION_IDLE_MINUTES"],
+        "idle_minutes": idle_minutes_for(current_app, session),
         "nav_links": nav_links(),
         "journey_stylesheet": stylesheet_of(request.blueprint),
     }

@@ -104,6 +104,12 @@ def delete_account(db_session: Session, user: User, password: str) -> None:
     _delete_everything(db_session, user.id)
 
 
+def delete_account_for_admin(db_session: Session, user_id: uuid.UUID) -> None:
+    """Delete an account and everything it holds, now, without its password: for an admin
+    removing a staff account (portal.admin), which checks first that it is one."""
+    _delete_everything(db_session, user_id)
+
+
 def delete_unused_accounts(db_session: Session, months: int) -> int:
     """Delete accounts nobody has signed in to for `months` months (a month counted as 31 days,
     so never early); returns how many. Run by `flask housekeeping`; 0 months deletes none."""

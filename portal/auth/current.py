@@ -19,6 +19,9 @@ from portal.models.accounts import User
 SESSION_USERNAME = "_username"
 # The account's role when it signed in; a change of role ends the account's sessions.
 SESSION_ROLE = "_role"
+# Set once a staff or admin account has passed its second factor in this session
+# (portal.auth.second_factor); staff and admin pages open only then (portal.auth.roles).
+SESSION_SECOND_FACTOR = "_second_factor_passed"
 
 
 @dataclass(frozen=True, eq=False)

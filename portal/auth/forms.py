@@ -99,3 +99,35 @@ class ResetRequestForm(PortalForm):
 
 class ResetPasswordForm(PortalForm):
     password = new_password_field("New password")
+
+
+class SecondFactorForm(PortalForm):
+    """The code from the authenticator app, or a recovery code, after the password."""
+
+    code = StringField(
+        "Code from your authenticator app",
+        validators=[
+            Required("Enter the 6-digit code from your authenticator app"),
+            MaxLength(40, "Check the code"),
+        ],
+        description="The app shows 6 numbers, and a new code every 30 seconds.",
+    )
+
+
+class SetUpSecondFactorForm(PortalForm):
+    """The first code from a newly set-up authenticator app, showing it was set up right."""
+
+    code = StringField(
+        "Code from the app",
+        validators=[
+            Required("Enter the 6-digit code your authenticator app shows"),
+            MaxLength(20, "Enter the 6 numbers the app shows"),
+        ],
+        description="6 numbers, like 123456.",
+    )
+
+
+class ChoosePasswordForm(PortalForm):
+    """An account's own password, in place of the one an admin handed over."""
+
+    password = new_password_field("Choose your own password")

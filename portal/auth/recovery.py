@@ -77,34 +77,43 @@ def unused_code_count(db_session: Session, user_id: uuid.UUID) -> int:
 
 
 def use_recovery_code(db_session: Session, typed_username: str, typed_code: str) -> User:
-    """Spend one recovery code and return its account; RecoveryFailed otherwise (not committed).
-
-    The code is marked used by the statement that finds it unused, so two requests racing with
-    the same code cannot both succeed: the second finds nothing left to mark.
-    """
+    """Spend one recovery code and return its account; RecoveryFailed otherwise (not committed)."""
     user = db_session.scalars(
         select(User).where(User.username == canonical_username(typed_username))
     ).one_or_none()
     # Look a code up even for an unknown name, so both misses cost the same.
-    owner_id = user.id if user else uuid.uuid4()
+    use_recovery_code_of(db_session, user.id if user else uuid.uuid4(), typed_code)
+    if user is None:
+        raise RecoveryFailed
+    return user
+
+
+def use_recovery_code_of(db_session: Session, user_id: uuid.UUID, typed_code: str) -> None:
+    """Spend one of this account's recovery codes; RecoveryFailed if it has no such unused code
+    (not committed).
+
+    The code is marked used by the statement that finds it unused, so two requests racing with
+    the same code cannot both succeed: the second finds nothing left to mark.
+    """
     spent = db_session.execute(
         update(RecoveryCode)
         .where(
-            RecoveryCode.user_id == owner_id,
+            RecoveryCode.user_id == user_id,
             RecoveryCode.code_hash == _hash_secret(_canonical_code(typed_code)),
             RecoveryCode.used_at.is_(None),
         )
         .values(used_at=utcnow())
-    )
-    if user is None or spent.rowcount != 1:
+        .returning(RecoveryCode.id)
+    ).all()
+    if len(spent) != 1:
         raise RecoveryFailed
-    return user
 
 
 def set_new_password(hashing: PasswordHashing, user: User, password: str) -> None:
     """Store a new password hash; the caller ends the account's sessions and commits."""
     user.password_hash = hashing.hash(password)
     user.password_changed_at = utcnow()
+    user.password_must_change = False  # a password an admin handed over is replaced
     user.last_signed_in_at = utcnow()  # whoever sets a new password is signed in as they do
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portal.auth.recovery import issue_recovery_codes
+from portal.auth.recovery import issue_recovery_codes, set_new_password
 from portal.auth.slowdowns import (
     check_not_slowed,
     forget_failures,
@@ -28,6 +28,7 @@ from portal.models.accounts import User
 from portal.models.base import new_id, utcnow
 from portal.security.data_keys import create_data_key, destroy_data_key
 from portal.security.passwords import PasswordHashing, password_problem
+from portal.security.sessions import end_sessions_of
 from portal.signals import account_signed_in
 
 PASSWORDS_EXTENSION = "portal.passwords"
@@ -44,6 +45,10 @@ class SignInFailed(AuthError):
 
 class RegistrationRefused(AuthError):
     """The chosen name or password breaks a rule; the message says which, kindly."""
+
+
+class PasswordRefused(AuthError):
+    """A new password breaks a rule; the message says which."""
 
 
 def password_hashing() -> PasswordHashing:
@@ -123,8 +128,23 @@ def authenticate(
     return user
 
 
+def replace_handed_over_password(
+    db_session: Session, user: User, password: str, keep_session_id: str | None
+) -> None:
+    """Set the account's own password in place of one an admin made and handed over, ending
+    every other session; PasswordRefused if it breaks a rule or is the one handed over."""
+    problem = _password_problem_text(password, user.username.rsplit("-", 1)[0])
+    if problem:
+        raise PasswordRefused(problem)
+    hashing = password_hashing()
+    if hashing.verify(user.password_hash, password):
+        raise PasswordRefused("Choose a password of your own, not the one you were given")
+    set_new_password(hashing, user, password)
+    end_sessions_of(db_session, user.id, except_session_id=keep_session_id)
+    db_session.commit()
+
+
 def announce_sign_in(user_id: uuid.UUID, session_data: dict[str, object]) -> None:
     """Let other journeys move what an anonymous visitor did into the account they now use."""
-    account_signed_in.send(
-        current_app._get_current_object(), user_id=user_id, session_data=session_data
-    )  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    account_signed_in.send(app, user_id=user_id, session_data=session_data)

@@ -15,9 +15,10 @@ import hashlib
 import hmac
 import ipaddress
 from datetime import datetime, timedelta
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import case, delete, update
+from sqlalchemy import Table, case, delete, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -82,9 +83,9 @@ def record_failure(db_session: Session, key: str) -> None:
     database, in one statement, so failures sent at the same moment are all counted."""
     now: datetime = utcnow()
     insert = sqlite_insert if db_session.get_bind().dialect.name == "sqlite" else postgres_insert
-    table = SignInSlowdown.__table__
-    statement = insert(table).values(key=key, failures=1, updated_at=now, next_attempt_at=None)
-    statement = statement.on_conflict_do_update(
+    table = cast(Table, SignInSlowdown.__table__)
+    first_failure = insert(table).values(key=key, failures=1, updated_at=now, next_attempt_at=None)
+    statement = first_failure.on_conflict_do_update(
         index_elements=[table.c.key],
         set_={
             # Failures older than FAILURE_MEMORY are forgotten: the count starts again.
@@ -94,7 +95,7 @@ def record_failure(db_session: Session, key: str) -> None:
             "updated_at": now,
         },
     ).returning(table.c.failures)
-    failures = db_session.execute(statement).scalar_one()
+    failures: int = db_session.execute(statement).scalar_one()
     wait = _wait_after(failures)
     if wait:
         db_session.execute(
@@ -117,8 +118,10 @@ def forget_failures(db_session: Session, row: SignInSlowdown | None) -> None:
 
 def forget_old_slowdowns(db_session: Session) -> int:
     """Remove failure records nobody has added to for a day; returns how many."""
-    result = db_session.execute(
-        delete(SignInSlowdown).where(SignInSlowdown.updated_at < utcnow() - FAILURE_MEMORY)
-    )
+    forgotten = db_session.execute(
+        delete(SignInSlowdown)
+        .where(SignInSlowdown.updated_at < utcnow() - FAILURE_MEMORY)
+        .returning(SignInSlowdown.key)
+    ).all()
     db_session.commit()
-    return result.rowcount or 0
+    return len(forgotten)

@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from portal.auth.current import SESSION_ROLE, SESSION_USERNAME
+from portal.auth.current import SESSION_ROLE, SESSION_SECOND_FACTOR, SESSION_USERNAME
 from portal.auth.devices import known_device, remember_device
 from portal.auth.forms import (
     RecoveryCodeForm,
@@ -39,6 +39,7 @@ from portal.auth.recovery import (
     use_link_token,
     use_recovery_code,
 )
+from portal.auth.second_factor import needs_second_factor
 from portal.auth.services import (
     RegistrationRefused,
     SignInFailed,
@@ -111,11 +112,22 @@ def start_session_for(user: User) -> None:
     if session.user_id is not None and session.user_id != user.id:
         session.clear()
     session.pop("csrf_token", None)
+    # A second factor counts for the sign-in it was given in, never a later one.
+    session.pop(SESSION_SECOND_FACTOR, None)
     login_user(user)
     session[SESSION_USERNAME] = user.username
     session[SESSION_ROLE] = user.role
     session.regenerate()
     announce_sign_in(user.id, session)
+
+
+def after_signing_in(user: User) -> BaseResponse:
+    """Where a browser goes once the password (or a recovery code or emailed link) is right:
+    staff and admins on to their second factor (`next` goes along, checked at the end), people
+    straight back to what they were doing."""
+    if needs_second_factor(user):
+        return redirect(url_for("second_factor.enter_code", next=request.args.get("next")))
+    return redirect(where_to_go_next())
 
 
 def end_session() -> None:
@@ -231,7 +243,7 @@ def sign_in() -> str | BaseResponse:
             form.form_errors.append(SIGN_IN_FAILED_MESSAGE)
         else:
             start_session_for(user)
-            response = redirect(next_url)
+            response = after_signing_in(user)
             remember_device(response, user.username)
             return response
     timed_out = request.args.get("reason") == "timeout"
@@ -287,7 +299,7 @@ def recover_with_code() -> str | BaseResponse:
                 f"Your password has been changed and you are signed in. You have {remaining} "
                 "recovery codes left; you can make new ones on your account page."
             )
-            response = redirect(url_for("pages.start"))
+            response = after_signing_in(user)
             remember_device(response, user.username)
             return response
     return render_template("auth/recover_code.html", form=form)
@@ -338,7 +350,7 @@ def reset_password() -> str | BaseResponse | tuple[str, int]:
         db.session.commit()
         start_session_for(user)
         flash("Your password has been changed and you are signed in.")
-        response = redirect(url_for("pages.start"))
+        response = after_signing_in(user)
         remember_device(response, user.username)
         return response
     return render_template("auth/reset_password.html", form=form, token=token)

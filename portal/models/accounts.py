@@ -6,14 +6,13 @@ import enum
 import uuid
 from datetime import datetime
 
-from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, new_id, utcnow
 
 
-class User(UserMixin, Base):
+class User(Base):
     """A free account. The username is the only thing we need; email is optional and encrypted."""
 
     __tablename__ = "users"
@@ -31,6 +30,14 @@ class User(UserMixin, Base):
     last_signed_in_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # "person", "staff" or "admin" (portal.auth.roles); only `flask staff` and admins change it.
     role: Mapped[str] = mapped_column(String(10), default="person", server_default="person")
+    # Staff and admins only (portal.auth.second_factor): the TOTP secret, sealed with the
+    # account's data key; when it was confirmed with a first code; the last time step accepted,
+    # so no code is accepted twice.
+    totp_secret_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    second_factor_set_up_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # A password an admin made and handed over: it must be replaced at the first sign-in.
+    password_must_change: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     sessions: Mapped[list[WebSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -45,6 +52,28 @@ class User(UserMixin, Base):
     @property
     def has_email(self) -> bool:
         return self.email_ciphertext is not None
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.second_factor_set_up_at is not None
+
+    # What Flask-Login asks of the account given to login_user(), written out rather than
+    # inherited from flask_login.UserMixin: that class has no type hints, and a base the type
+    # checker cannot see hides the type of every column here.
+    @property
+    def is_active(self) -> bool:
+        return True
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
 
     def __repr__(self) -> str:  # never the username: reprs end up in logs
         return f"<User {self.id}>"

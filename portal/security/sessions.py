@@ -3,7 +3,8 @@
 The web_sessions row is keyed by a hash of the token and its data is sealed with a key derived from
 the token, so the table alone opens nothing and deleting the row makes the cookie worthless at once
 (sign-out, password change, "sign out of other devices", account deletion, quick exit).
-Sessions end after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS in all.
+Sessions end after SESSION_IDLE_MINUTES without a request (STAFF_IDLE_MINUTES for staff and
+admins) and SESSION_MAX_HOURS in all.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ import re
 import secrets
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Request, Response, session
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import CursorResult, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
+from portal.auth.current import SESSION_ROLE
+from portal.auth.roles import STAFF_ROLES
 from portal.extensions import db
 from portal.models.accounts import WebSession
 from portal.models.base import UTCDateTime, utcnow
@@ -98,7 +101,7 @@ def end_sessions_of(
     statement = delete(WebSession).where(WebSession.user_id == user_id)
     if except_session_id is not None:
         statement = statement.where(WebSession.id != except_session_id)
-    result = db_session.execute(statement)
+    result = cast(CursorResult[Any], db_session.execute(statement))
     return result.rowcount or 0
 
 
@@ -115,23 +118,39 @@ def count_other_sessions(
 def purge_ended_sessions(db_session: Session, idle: timedelta, lifetime: timedelta) -> int:
     """Delete sessions that can no longer be used; returns how many."""
     now = utcnow()
-    result = db_session.execute(
-        delete(WebSession).where(
-            (WebSession.last_seen_at < now - idle) | (WebSession.created_at < now - lifetime)
-        )
+    result = cast(
+        CursorResult[Any],
+        db_session.execute(
+            delete(WebSession).where(
+                (WebSession.last_seen_at < now - idle) | (WebSession.created_at < now - lifetime)
+            )
+        ),
     )
     db_session.commit()
     return result.rowcount or 0
 
 
+def idle_minutes_for(app: Flask, session_data: dict[str, Any]) -> int:
+    """How long this session may go unused: shorter for staff and admins (the role is kept in
+    the session's data from the sign-in on; a change of role ends the account's sessions)."""
+    minutes: int = app.config["SESSION_IDLE_MINUTES"]
+    if session_data.get(SESSION_ROLE) in STAFF_ROLES:
+        return min(minutes, app.config["STAFF_IDLE_MINUTES"])
+    return minutes
+
+
 # Built once: every request with a cookie runs this. The database compares the times, so none is
-# read back and parsed: whether the session is past its lifetime, unused for too long, and last
-# seen long enough ago to be written again.
+# read back and parsed: whether the session is past its lifetime, unused for too long (for anyone,
+# and for staff, whose role is known only once the data is open), and last seen long enough ago
+# to be written again.
 _SESSION_BY_ID = select(
     WebSession.user_id,
     WebSession.data,
     (WebSession.created_at < bindparam("expired_before", type_=UTCDateTime)).label("expired"),
     (WebSession.last_seen_at < bindparam("idle_before", type_=UTCDateTime)).label("idle"),
+    (WebSession.last_seen_at < bindparam("staff_idle_before", type_=UTCDateTime)).label(
+        "staff_idle"
+    ),
     (WebSession.last_seen_at < bindparam("seen_before", type_=UTCDateTime)).label("seen_long_ago"),
 ).where(WebSession.id == bindparam("session_id"))
 
@@ -159,9 +178,11 @@ class ServerSessionInterface(SessionInterface):
         session_id = session_id_for(token)
         idle, lifetime = self._lifetimes(app)
         now = utcnow()
+        staff_idle = timedelta(minutes=idle_minutes_for(app, {SESSION_ROLE: "staff"}))
         times = {
             "expired_before": now - lifetime,
             "idle_before": now - idle,
+            "staff_idle_before": now - staff_idle,
             "seen_before": now - LAST_SEEN_GRANULARITY,
         }
         row = (
@@ -173,18 +194,25 @@ class ServerSessionInterface(SessionInterface):
             return ServerSession()
         ended_reason = "expired" if row.expired else "idle" if row.idle else None
         if ended_reason:
-            db.session.execute(delete(WebSession).where(WebSession.id == session_id))
-            db.session.commit()
-            return ServerSession(ended_reason=ended_reason, ended_user_id=row.user_id)
+            return self._ended(session_id, ended_reason, row.user_id)
         try:
             plain = open_with_key(_session_key_for(token), row.data, session_id.encode())
             data = self.serializer.loads(plain.decode())
         except (DecryptionFailed, ValueError):
             log.warning("A session's data did not open; starting a new session.")
             return ServerSession()
+        if row.staff_idle and data.get(SESSION_ROLE) in STAFF_ROLES:
+            return self._ended(session_id, "idle", row.user_id)
         return ServerSession(
             data, token=token, user_id=row.user_id, last_seen_is_old=bool(row.seen_long_ago)
         )
+
+    @staticmethod
+    def _ended(session_id: str, reason: str, user_id: uuid.UUID | None) -> ServerSession:
+        """Forget a session that timed out, remembering why and whose it was."""
+        db.session.execute(delete(WebSession).where(WebSession.id == session_id))
+        db.session.commit()
+        return ServerSession(ended_reason=reason, ended_user_id=user_id)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)  # noqa: S101 (set by open_session above)
@@ -235,7 +263,7 @@ class ServerSessionInterface(SessionInterface):
                 samesite=self.get_cookie_samesite(app),
             )
             return
-        session_id = session.session_id
+        current_id = session.session_id
         if session.modified:
             values = {
                 "data": self._sealed(session, session.token),
@@ -248,7 +276,7 @@ class ServerSessionInterface(SessionInterface):
             return
         self._write(
             lambda: db.session.execute(
-                update(WebSession).where(WebSession.id == session_id).values(**values)
+                update(WebSession).where(WebSession.id == current_id).values(**values)
             )
         )
 
