@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import StringField
+from wtforms.fields.choices import SelectChoice
 
 from portal.auth.forms import ChosenUsername
 from portal.auth.roles import Role
@@ -22,8 +23,8 @@ class NewStaffForm(PortalForm):
         "What the account can do",
         validators=[Required("Choose what the account can do")],
         choices=[
-            (Role.STAFF.value, "Staff: write and publish guides"),
-            (Role.ADMIN.value, "Admin: manage staff accounts as well"),
+            SelectChoice(Role.STAFF.value, "Staff: write and publish guides"),
+            SelectChoice(Role.ADMIN.value, "Admin: manage staff accounts as well"),
         ],
         default=Role.STAFF.value,
         invalid_message="Choose staff or admin",

@@ -66,7 +66,8 @@ STAFF_CHANGES = {
         explanation="The account becomes an ordinary account, like anyone's who uses the site. "
         "It is signed out everywhere and can no longer open staff or admin pages.",
         button="Remove staff access",
-        done="{username} is no longer staff.",
+        # Not named: from now on it is a person's account, and admin pages name none.
+        done="The account is no longer staff.",
         run=remove_staff_role,
     ),
     "delete": StaffChange(
