@@ -26,7 +26,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from portal.dates import date_in_words, today_in_london
 from portal.extensions import db, limiter
-from portal.forms import ButtonForm
+from portal.forms import ButtonForm, required_answer
 from portal.held_writing import form_with_held_writing, keeps_writing_through_sign_in
 from portal.incidents import listing, log
 from portal.incidents.case_review import CaseReviewRules, count_complaints
@@ -350,8 +350,8 @@ def pack() -> str | BaseResponse:
         form.first_day.process(None, oldest[0].day if oldest else today_in_london())
     if form.validate_on_submit():
         chosen = PackRequest(
-            first_day=form.first_day.data,
-            last_day=form.last_day.data,
+            first_day=required_answer(form.first_day.data),
+            last_day=required_answer(form.last_day.data),
             categories=frozenset(Category(value) for value in form.categories.data or []),
             include_files="yes" in (form.include_files.data or []),
         )
