@@ -269,7 +269,8 @@ def _file_response(file_id: uuid.UUID, part: str, *, download: bool = False) -> 
     name = download_name(facts.original_name, media_type) if download else facts.original_name
     response.headers["Content-Disposition"] = _content_disposition(disposition, name)
     # Ranges: phones' audio players (Safari's above all) ask for a recording a part at a time.
-    return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+    response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+    return response  # changed in place: make_conditional returns it typed as Werkzeug's class
 
 
 def _content_disposition(disposition: str, filename: str) -> str:

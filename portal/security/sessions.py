@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
+from portal.database import rows_changed
 from portal.extensions import db
 from portal.models.accounts import WebSession
 from portal.models.base import UTCDateTime, utcnow
@@ -98,8 +99,7 @@ def end_sessions_of(
     statement = delete(WebSession).where(WebSession.user_id == user_id)
     if except_session_id is not None:
         statement = statement.where(WebSession.id != except_session_id)
-    result = db_session.execute(statement)
-    return result.rowcount or 0
+    return rows_changed(db_session, statement)
 
 
 def count_other_sessions(
@@ -115,13 +115,14 @@ def count_other_sessions(
 def purge_ended_sessions(db_session: Session, idle: timedelta, lifetime: timedelta) -> int:
     """Delete sessions that can no longer be used; returns how many."""
     now = utcnow()
-    result = db_session.execute(
+    deleted = rows_changed(
+        db_session,
         delete(WebSession).where(
             (WebSession.last_seen_at < now - idle) | (WebSession.created_at < now - lifetime)
-        )
+        ),
     )
     db_session.commit()
-    return result.rowcount or 0
+    return deleted
 
 
 # Built once: every request with a cookie runs this. The database compares the times, so none is
@@ -235,7 +236,7 @@ class ServerSessionInterface(SessionInterface):
                 samesite=self.get_cookie_samesite(app),
             )
             return
-        session_id = session.session_id
+        session_id = session_id_for(session.token)
         if session.modified:
             values = {
                 "data": self._sealed(session, session.token),
