@@ -47,4 +47,4 @@ bench: setup ## Measure speed, size and query counts; writes docs/performance.md
 	$(BIN)/python -m bench
 
 clean: ## Remove .venv and caches (instance/ holds your data and keys: it is kept)
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
