@@ -35,7 +35,6 @@ CLOCK_TIME = re.compile(
     re.IGNORECASE,
 )
 CLOCK_WORDS = {"midnight": time(0, 0), "noon": time(12, 0), "midday": time(12, 0)}
-Answer = TypeVar("Answer")
 EXPIRED_FORM_MESSAGE = (
     "This page was open for a long time, so for your safety we did not save it. "
     "Check what you typed below and send it again."
@@ -77,6 +76,9 @@ def fields_with_errors(form: Iterable[Field]) -> Iterator[Field]:
             yield from fields_with_errors(item.form)
         elif item.errors:
             yield item
+
+
+Answer = TypeVar("Answer")
 
 
 def required_answer(value: Answer | None) -> Answer:
