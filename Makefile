@@ -34,9 +34,10 @@ test: setup ## Run the whole suite (browser journeys too); PostgreSQL as well wh
 test-fast: setup ## Run the suite without the browser journeys
 	$(BIN)/python -m pytest -n $(WORKERS) -m "not browser" $(PYTEST_ARGS)
 
-lint: setup ## Check style, imports and security rules with ruff
+lint: setup ## Check style, imports, security rules and complexity with ruff, then types with mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: setup ## Rewrite files in ruff's format and fix what ruff can fix
 	$(BIN)/ruff format .
@@ -46,4 +47,4 @@ bench: setup ## Measure speed, size and query counts; writes docs/performance.md
 	$(BIN)/python -m bench
 
 clean: ## Remove .venv and caches (instance/ holds your data and keys: it is kept)
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

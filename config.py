@@ -118,7 +118,7 @@ class BaseConfig:
 
     def _int(self, name: str, default: int) -> int:
         raw = self._env.get(name)
-        if raw in (None, ""):
+        if not raw:  # unset or empty
             return default
         try:
             value = int(raw)
@@ -130,7 +130,7 @@ class BaseConfig:
 
     def _flag(self, name: str, *, default: bool) -> bool:
         raw = self._env.get(name)
-        if raw in (None, ""):
+        if not raw:  # unset or empty
             return default
         if raw.lower() in {"1", "true", "yes", "on"}:
             return True

@@ -251,7 +251,8 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.unauthorized_handler
     def ask_to_sign_in() -> BaseResponse:
-        values: dict[str, str] = {}
+        # Any, as url_for's own **values are: mypy would check a dict[str, str] against _external.
+        values: dict[str, Any] = {}
         if request.method == "GET":
             values["next"] = request.full_path.rstrip("?")
         elif hold_posted_form():

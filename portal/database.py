@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, CursorResult, Delete, Engine, Update, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 # How long a SQLite connection waits for another to finish before giving up.
@@ -49,6 +49,16 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
+
+
+def rows_changed(db_session: Session, statement: Update | Delete) -> int:
+    """Run an UPDATE or DELETE in the session; how many rows it changed."""
+    result = db_session.execute(statement)
+    # Session.execute is typed to return a Result; for an UPDATE or DELETE without RETURNING it
+    # is a CursorResult, which has the count.
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(statement).__name__} gave a {type(result).__name__}, not a count")
+    return result.rowcount
 
 
 def is_sqlite(bind: Engine | Connection) -> bool:

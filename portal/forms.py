@@ -4,9 +4,9 @@ validators with messages in plain words, and fields for choices, dates and clock
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, time
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -63,7 +63,7 @@ class PortalForm(FlaskForm):
         field.errors = [*field.errors, message]
 
 
-def fields_with_errors(form: Form) -> Iterator[Field]:
+def fields_with_errors(form: Iterable[Field]) -> Iterator[Field]:
     """Every field with a message, in order, looking inside repeated rows (a FieldList of
     FormFields), so the error summary can link to the box at fault in any row."""
     for item in form:
@@ -71,11 +71,22 @@ def fields_with_errors(form: Form) -> Iterator[Field]:
             for entry in item:
                 yield from fields_with_errors(
                     entry.form if isinstance(entry, FormField) else [entry]
-                )  # type: ignore[arg-type]
+                )
         elif isinstance(item, FormField):
             yield from fields_with_errors(item.form)
         elif item.errors:
             yield item
+
+
+Answer = TypeVar("Answer")
+
+
+def required_answer(value: Answer | None) -> Answer:
+    """A field's value where Required has already refused a blank, so it cannot be None. A None
+    means the form was read before it was validated: a bug, so it fails loudly."""
+    if value is None:
+        raise ValueError("A required answer was read before its form was validated.")
+    return value
 
 
 class ButtonForm(PortalForm):
@@ -162,6 +173,8 @@ class DropDownField(SelectField):
 class OptionalRadioField(RadioField):
     """Radios where choosing nothing is allowed (WTForms would call it "Not a valid choice")."""
 
+    data: str | None  # RadioField's choices are strings unless given a `coerce`; ours never are
+
     def pre_validate(self, form: Form) -> None:
         if self.data in (None, "", "None"):
             self.data = None
@@ -193,6 +206,7 @@ class DateInputField(Field):
     """
 
     PARTS = ("day", "month", "year")
+    data: date | None
 
     def __init__(
         self, label: str | None = None, validators: Any = None, *, subject: str, **kwargs: Any
@@ -307,6 +321,8 @@ class NotBefore:
 class WholeNumberField(IntegerField):
     """A count or a number of minutes: digits only, shown again as typed when they are not."""
 
+    data: int | None
+
     def __init__(
         self,
         label: str | None = None,
@@ -360,6 +376,8 @@ class TimeOfDayField(Field):
     shown on the 24-hour clock, with `read_as` saying how what was typed was understood; what
     cannot be read is shown as typed, with a message built from `what` that says how to write it.
     """
+
+    data: time | None
 
     def __init__(
         self,

@@ -24,6 +24,7 @@ from sqlalchemy import Row, String, and_, cast, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from portal.database import rows_changed
 from portal.models.base import new_id, utcnow
 from portal.models.diary import SealedRecord
 from portal.security.crypto import FieldCipher
@@ -48,6 +49,8 @@ class RecordContent(Protocol):
 
 Content = TypeVar("Content", bound=RecordContent)
 Item = TypeVar("Item")
+# A record's row as RecordStore selects it (id, day, version, created_at, updated_at, payload).
+RecordRow = Row[uuid.UUID, date, int, datetime, datetime, bytes]
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,7 @@ class RecordStore(Generic[Content]):
             content.to_payload(), kind=self.kind, record_id=record_id, field=PAYLOAD_FIELD
         )
 
-    def _opened(self, cipher: FieldCipher, row: Row[Any]) -> OpenedRecord[Content]:
+    def _opened(self, cipher: FieldCipher, row: RecordRow) -> OpenedRecord[Content]:
         record_id, day, version, created_at, updated_at, sealed = row
         payload = cipher.open_json(sealed, kind=self.kind, record_id=record_id, field=PAYLOAD_FIELD)
         return OpenedRecord(
@@ -157,7 +160,7 @@ class RecordStore(Generic[Content]):
         )
 
     def _all_opened(
-        self, owner_id: uuid.UUID, rows: Sequence[Row[Any]]
+        self, owner_id: uuid.UUID, rows: Sequence[RecordRow]
     ) -> list[OpenedRecord[Content]]:
         if not rows:
             return []  # no key fetched for nothing
@@ -242,7 +245,8 @@ class RecordStore(Generic[Content]):
                     raise StaleEdit(current) from None
                 raise
         now = utcnow()
-        result = db_session.execute(
+        changed = rows_changed(
+            db_session,
             update(self.model)
             .where(
                 self.model.id == record_id,
@@ -254,9 +258,9 @@ class RecordStore(Generic[Content]):
                 version=self.model.version + 1,
                 updated_at=now,
                 **{self._day_attribute: day},
-            )
+            ),
         )
-        if result.rowcount == 0:
+        if changed == 0:
             db_session.rollback()
             raise StaleEdit(self.get(db_session, owner_id, record_id))  # or RecordNotFound
         if commit:
@@ -270,10 +274,10 @@ class RecordStore(Generic[Content]):
         *,
         commit: bool = True,
     ) -> None:
-        result = db_session.execute(
-            delete(self.model).where(self.model.id == record_id, self._owned(owner_id))
+        deleted = rows_changed(
+            db_session, delete(self.model).where(self.model.id == record_id, self._owned(owner_id))
         )
-        if result.rowcount == 0:
+        if deleted == 0:
             db_session.rollback()
             raise RecordNotFound
         if commit:

@@ -21,6 +21,7 @@ from portal.forms import (
     WholeNumberField,
     on_the_24_hour_clock,
     parse_clock_time,
+    required_answer,
 )
 
 
@@ -73,6 +74,15 @@ def test_a_date_that_is_not_right_says_why_and_keeps_what_was_typed(
     assert form.when.errors == [message]
     assert form.when.parts_in_error == highlighted
     assert tuple(form.when.typed.values()) == typed
+
+
+def test_a_required_answer_is_read_after_validation_and_fails_loudly_before_it() -> None:
+    form = date_form("27", "3", "2025")
+    assert form.validate()
+    assert required_answer(form.when.data) == date(2025, 3, 27)
+    unchecked = WhenForm(MultiDict())
+    with pytest.raises(ValueError, match="before its form was validated"):
+        required_answer(unchecked.when.data)
 
 
 def test_a_date_whose_boxes_are_missing_altogether_is_not_kept_from_before() -> None:

@@ -31,7 +31,7 @@ def _saved(record: OpenedRecord[Any]) -> dict[str, str]:
 
 
 def _saved_rows(record: OpenedRecord[Any]) -> tuple[tuple[str, str], ...]:
-    rows = (("Written", moment_in_words(record.created_at)),)
+    rows: tuple[tuple[str, str], ...] = (("Written", moment_in_words(record.created_at)),)
     if record.was_changed:
         rows += (("Last changed", moment_in_words(record.updated_at)),)
     return rows

@@ -24,7 +24,7 @@ from portal.diary.nights import TIME_FIELDS, NightContent, night_in_words, night
 from portal.diary.sleep import SleepTimesProblem, resolve_night, weekly_averages
 from portal.diary.sleep_forms import NightForm
 from portal.extensions import db
-from portal.forms import ButtonForm, how_a_time_was_read
+from portal.forms import ButtonForm, how_a_time_was_read, required_answer
 from portal.held_writing import form_with_held_writing, keeps_writing_through_sign_in
 from portal.record_pages import own_record_or_404, page_number
 from portal.records import (
@@ -46,13 +46,13 @@ STALE_NIGHT_MESSAGE = (
 
 def _content_from(form: NightForm) -> NightContent:
     return NightContent(
-        bed_time=form.bed_time.data,
-        lights_out=form.lights_out.data,
-        minutes_to_fall_asleep=form.minutes_to_fall_asleep.data,
-        awakenings=form.awakenings.data,
-        awake_minutes=form.awake_minutes.data,
-        final_wake=form.final_wake.data,
-        out_of_bed=form.out_of_bed.data,
+        bed_time=required_answer(form.bed_time.data),
+        lights_out=required_answer(form.lights_out.data),
+        minutes_to_fall_asleep=required_answer(form.minutes_to_fall_asleep.data),
+        awakenings=required_answer(form.awakenings.data),
+        awake_minutes=required_answer(form.awake_minutes.data),
+        final_wake=required_answer(form.final_wake.data),
+        out_of_bed=required_answer(form.out_of_bed.data),
         quality=int(form.quality.data),
         notes=(form.notes.data or "").strip(),
     )
@@ -74,7 +74,7 @@ def _checked_content(form: NightForm) -> NightContent | None:
         return None
     content = _content_from(form)
     try:
-        totals = resolve_night(content.times(form.night_of.data))
+        totals = resolve_night(content.times(required_answer(form.night_of.data)))
     except SleepTimesProblem as problem:
         form.add_error(problem.field, problem.message)
         return None
@@ -120,13 +120,14 @@ def new_night() -> str | BaseResponse:
     taken = None
     content = _checked_content(form)
     if content is not None:
+        night_of = required_answer(form.night_of.data)
         try:
-            night = nights.add(db.session, current_user.id, form.night_of.data, content)
+            night = nights.add(db.session, current_user.id, night_of, content)
         except DayTaken as day_taken:
             taken = day_taken.record_id
             form.add_error(
                 "night_of",
-                f"You already have the night of {date_in_words(form.night_of.data)} in your "
+                f"You already have the night of {date_in_words(night_of)} in your "
                 "sleep diary. Change that night instead, or choose another date",
             )
         else:
@@ -171,13 +172,14 @@ def edit_night(night_id: uuid.UUID) -> str | BaseResponse:
     if request.method == "GET" and not restored:
         _fill_form(form, saved)
     elif (content := _checked_content(form)) is not None:
+        night_of = required_answer(form.night_of.data)
         try:
             nights.update(
                 db.session,
                 current_user.id,
                 night_id,
                 based_on_version=form.version.data,
-                day=form.night_of.data,
+                day=night_of,
                 content=content,
             )
         except StaleEdit as stale:
@@ -188,7 +190,7 @@ def edit_night(night_id: uuid.UUID) -> str | BaseResponse:
             taken = day_taken.record_id
             form.add_error(
                 "night_of",
-                f"You already have the night of {date_in_words(form.night_of.data)} in your "
+                f"You already have the night of {date_in_words(night_of)} in your "
                 "sleep diary. Choose another date",
             )
         except RecordNotFound:

@@ -17,7 +17,7 @@ from portal.diary.entries import EntryContent, entries
 from portal.diary.forms import EARLIEST_DATE, EntryForm, SearchForm
 from portal.diary.trends import CHART_PERIODS, DEFAULT_PERIOD, diary_charts
 from portal.extensions import db
-from portal.forms import ButtonForm
+from portal.forms import ButtonForm, required_answer
 from portal.held_writing import form_with_held_writing, keeps_writing_through_sign_in
 from portal.record_pages import own_record_or_404, page_number
 from portal.records import (
@@ -73,7 +73,9 @@ def home() -> str | BaseResponse:
 def new_entry() -> str | BaseResponse:
     form, restored = form_with_held_writing(EntryForm, current_user.id)
     if form.validate_on_submit():
-        entry = entries.add(db.session, current_user.id, form.entry_date.data, _content_from(form))
+        entry = entries.add(
+            db.session, current_user.id, required_answer(form.entry_date.data), _content_from(form)
+        )
         flash("Your diary entry has been saved.")
         return redirect(url_for("diary.entry", entry_id=entry.id))
     return render_template(
@@ -105,7 +107,7 @@ def edit_entry(entry_id: uuid.UUID) -> str | BaseResponse:
                 current_user.id,
                 entry_id,
                 based_on_version=form.version.data,
-                day=form.entry_date.data,
+                day=required_answer(form.entry_date.data),
                 content=_content_from(form),
             )
         except StaleEdit as stale:

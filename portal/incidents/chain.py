@@ -268,7 +268,7 @@ def _open_links(
         .where(ChainLink.user_id == cipher.owner_id)
         .order_by(ChainLink.sequence)
     ).all()
-    opened = []
+    opened: list[_OpenedLink] = []
     for row in rows:
         try:
             body = cipher.open_json(

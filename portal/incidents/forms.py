@@ -24,6 +24,7 @@ from portal.forms import (
     Required,
     TimeOfDayField,
     VersionField,
+    required_answer,
 )
 from portal.incidents.content import (
     AGENCY_LABELS,
@@ -102,7 +103,7 @@ class QuickAddForm(PortalForm):
     def content(self) -> IncidentContent:
         return IncidentContent(
             what_happened=self.what_happened.data.strip(),
-            started_on=self.started_on.data,
+            started_on=required_answer(self.started_on.data),
             started_at=self.started_at.data,
         )
 
@@ -243,10 +244,11 @@ class IncidentForm(PortalForm):
         """A report cannot come before what it reports."""
         if not valid:
             return True
+        started_on = required_answer(self.started_on.data)
         ok = True
         for row in self.reports:
             reported_on = row.form.reported_on
-            if reported_on.data is not None and reported_on.data < self.started_on.data:
+            if reported_on.data is not None and reported_on.data < started_on:
                 reported_on.errors = ["The date you reported it must be on or after the incident"]
                 row.form._errors = None  # WTForms keeps the errors it worked out: recount them
                 self.reports.errors.append(row.errors)
@@ -260,7 +262,7 @@ class IncidentForm(PortalForm):
         if not valid or self.ended_on.data is None:
             return True
         started = datetime.combine(
-            self.started_on.data, self.started_at.data or datetime.min.time()
+            required_answer(self.started_on.data), self.started_at.data or datetime.min.time()
         )
         ended = datetime.combine(self.ended_on.data, self.ended_at.data or datetime.max.time())
         if ended.replace(tzinfo=LONDON) < started.replace(tzinfo=LONDON):
@@ -272,7 +274,7 @@ class IncidentForm(PortalForm):
         reports = tuple(report for row in self.reports if (report := row.form.report()) is not None)
         return IncidentContent(
             what_happened=self.what_happened.data.strip(),
-            started_on=self.started_on.data,
+            started_on=required_answer(self.started_on.data),
             started_at=self.started_at.data,
             ended_on=self.ended_on.data,
             ended_at=self.ended_at.data,
@@ -386,7 +388,7 @@ class PackForm(PortalForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
-        if valid and self.last_day.data < self.first_day.data:
+        if valid and required_answer(self.last_day.data) < required_answer(self.first_day.data):
             self.last_day.errors = ["The last date must be the same as or after the first"]
             self._errors = None
             return False

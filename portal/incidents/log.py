@@ -419,7 +419,7 @@ def check_log(db_session: Session, owner_id: uuid.UUID, *, read_files: bool = Fa
     `read_files`, each evidence file's original is read and hashed again too (one at a time)."""
     cipher = cipher_for(owner_id)
     revisions: dict[tuple[uuid.UUID, int], dict[str, Any]] = {}
-    for row in db_session.execute(
+    for revision in db_session.execute(
         select(
             IncidentRevision.id,
             IncidentRevision.incident_id,
@@ -427,26 +427,26 @@ def check_log(db_session: Session, owner_id: uuid.UUID, *, read_files: bool = Fa
             IncidentRevision.payload_sealed,
         ).where(IncidentRevision.user_id == owner_id)
     ):
-        revisions[(row.incident_id, row.number)] = _opened_or_marker(
-            cipher, row.payload_sealed, REVISION_KIND, row.id
+        revisions[(revision.incident_id, revision.number)] = _opened_or_marker(
+            cipher, revision.payload_sealed, REVISION_KIND, revision.id
         )
     shown: dict[uuid.UUID, tuple[int, dict[str, Any]]] = {}
-    for row in db_session.execute(
+    for incident in db_session.execute(
         select(Incident.id, Incident.version, Incident.payload_sealed).where(
             Incident.user_id == owner_id
         )
     ):
-        shown[row.id] = (
-            row.version,
-            _opened_or_marker(cipher, row.payload_sealed, INCIDENT_KIND, row.id),
+        shown[incident.id] = (
+            incident.version,
+            _opened_or_marker(cipher, incident.payload_sealed, INCIDENT_KIND, incident.id),
         )
     files = {}
-    for row in db_session.execute(select(*_FACTS_COLUMNS).where(EvidenceFile.user_id == owner_id)):
+    for file in db_session.execute(select(*_FACTS_COLUMNS).where(EvidenceFile.user_id == owner_id)):
         try:
-            facts = _facts(cipher, row)
+            facts = _facts(cipher, file)
         except (DecryptionFailed, ValueError, KeyError):
             facts = None
-        files[row.id] = (row.incident_id, facts.sha256 if facts else "unreadable", row.size)
+        files[file.id] = (file.incident_id, facts.sha256 if facts else "unreadable", file.size)
     file_hashes = None
     if read_files:
         file_hashes = {}

@@ -82,7 +82,7 @@ Box = tuple[bytes, int, int]  # type, where its payload starts, where it ends
 def iso_boxes(data: bytes, start: int = 0, end: int | None = None) -> list[Box]:
     """The boxes between start and end (by default, the whole file's top level)."""
     end = len(data) if end is None else end
-    boxes = []
+    boxes: list[Box] = []
     position = start
     for _ in range(MAX_STRUCTURES):
         if position + 8 > end:

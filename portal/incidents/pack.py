@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -110,7 +110,7 @@ def pack_filename(exported_at: datetime) -> str:
 
 
 def write_evidence_pack(
-    pack: EvidencePackInput, signer: Signer, out: BinaryIO, site: PackSite | None = None
+    pack: EvidencePackInput, signer: Signer, out: IO[bytes], site: PackSite | None = None
 ) -> Manifest:
     """Write the signed ZIP to `out` (a file, ideally: ZIP headers are filled in by seeking
     back); returns the manifest it signed. Raises StoredFileChanged if an original is not the
@@ -163,7 +163,7 @@ def write_evidence_pack(
 class _PackWriter:
     """A ZIP written one file at a time, noting each file's size and SHA-256 as it goes."""
 
-    def __init__(self, out: BinaryIO, exported_at: datetime) -> None:
+    def __init__(self, out: IO[bytes], exported_at: datetime) -> None:
         self.archive = zipfile.ZipFile(out, "w", allowZip64=True)
         self.stamp = exported_at.astimezone(LONDON).timetuple()[:6]
         self.entries: list[ManifestFile] = []
@@ -183,7 +183,7 @@ class _PackWriter:
         listed: bool = True,
         size: int | None = None,
     ) -> ManifestFile:
-        info = zipfile.ZipInfo(path, date_time=self.stamp)  # type: ignore[arg-type]
+        info = zipfile.ZipInfo(path, date_time=self.stamp)
         # Photos and sound are compressed already: storing them is as small, and much quicker.
         info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
         info.external_attr = PRIVATE_FILE

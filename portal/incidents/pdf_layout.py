@@ -24,6 +24,7 @@ from pathlib import Path
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
+from fpdf.fonts import TTFFont
 from PIL import Image, UnidentifiedImageError
 
 FONTS_FOLDER = Path(__file__).resolve().parent / "fonts"
@@ -285,7 +286,10 @@ class PagedDocument(FPDF):
             self.cell(width, line_height(size), line.text, align="R" if line.right_to_left else "L")
 
     def _wrap_plain(self, text: str, width: float) -> list[str]:
-        widths = self.current_font.cw  # type: ignore[union-attr]
+        font = self.current_font
+        if not isinstance(font, TTFFont):  # use_font() has always set one of ours by now
+            raise TypeError("Plain text is measured in one of the pack's own fonts.")
+        widths = font.cw
         scale = self.font_size_pt * 0.001 / self.k
 
         def measure(word: str) -> float:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from io import BytesIO
+from typing import Any
 
 import pillow_heif
 from PIL import ExifTags, Image, ImageOps
@@ -139,7 +140,7 @@ def _display_copy(image: Image.Image, file_type: FileType, exif: bytes) -> tuple
     JPEG, which every browser and PDF maker reads (HEIC and WebP are not everywhere)."""
     # Pillow copies some of the source's details (comments, XMP, ICC) into what it saves: keep
     # only those we choose, so nothing else rides along.
-    kept_info = {
+    kept_info: dict[str | tuple[int, int], Any] = {
         key: image.info[key] for key in ("icc_profile", "transparency") if key in image.info
     }
     image.info = kept_info

@@ -50,8 +50,8 @@ def summarise(incidents: list[IncidentContent], today: date) -> LogSummary:
         MonthCount(month, sum(counts[month].values()), dict(counts[month])) for month in months
     )
     kinds: Counter[str] = Counter()
-    for month in month_counts:
-        for category, count in month.by_category.items():
+    for month_count in month_counts:
+        for category, count in month_count.by_category.items():
             kinds[category.label if category else "Not chosen yet"] += count
     total = sum(month.total for month in month_counts)
     return LogSummary(month_counts, tuple(kinds.most_common()), total, _bars(month_counts))

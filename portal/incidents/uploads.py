@@ -288,7 +288,7 @@ def _active_content(reader: PdfReader) -> PdfProblem | None:
     seen: set[tuple[int, int]] = set()
     stack: list[PdfObject] = [reader.trailer]
     while stack:
-        item = stack.pop()
+        item: PdfObject | None = stack.pop()
         if isinstance(item, IndirectObject):
             reference = (item.idnum, item.generation)
             if reference in seen:

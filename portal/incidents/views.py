@@ -26,7 +26,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from portal.dates import date_in_words, today_in_london
 from portal.extensions import db, limiter
-from portal.forms import ButtonForm
+from portal.forms import ButtonForm, required_answer
 from portal.held_writing import form_with_held_writing, keeps_writing_through_sign_in
 from portal.incidents import listing, log
 from portal.incidents.case_review import CaseReviewRules, count_complaints
@@ -269,7 +269,8 @@ def _file_response(file_id: uuid.UUID, part: str, *, download: bool = False) -> 
     name = download_name(facts.original_name, media_type) if download else facts.original_name
     response.headers["Content-Disposition"] = _content_disposition(disposition, name)
     # Ranges: phones' audio players (Safari's above all) ask for a recording a part at a time.
-    return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+    response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+    return response  # changed in place: make_conditional returns it typed as Werkzeug's class
 
 
 def _content_disposition(disposition: str, filename: str) -> str:
@@ -350,8 +351,8 @@ def pack() -> str | BaseResponse:
         form.first_day.process(None, oldest[0].day if oldest else today_in_london())
     if form.validate_on_submit():
         chosen = PackRequest(
-            first_day=form.first_day.data,
-            last_day=form.last_day.data,
+            first_day=required_answer(form.first_day.data),
+            last_day=required_answer(form.last_day.data),
             categories=frozenset(Category(value) for value in form.categories.data or []),
             include_files="yes" in (form.include_files.data or []),
         )

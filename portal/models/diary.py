@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -26,6 +27,11 @@ class SealedRecord:
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    if TYPE_CHECKING:
+        # Every model with these columns also inherits Base, whose constructor takes columns as
+        # keywords; mypy sees this mixin alone where portal.records makes a record.
+        def __init__(self, **columns: Any) -> None: ...
 
     @declared_attr
     def user_id(cls) -> Mapped[uuid.UUID]:

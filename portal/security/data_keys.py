@@ -202,7 +202,7 @@ def _rewrite_keystore_table(connection: Connection) -> bool:
     VACUUM FULL holds an exclusive lock for as long as the copy takes (milliseconds for thousands
     of accounts); key look-ups wait meanwhile, so it gives up after REWRITE_LOCK_TIMEOUT.
     """
-    horizon = connection.exec_driver_sql("SELECT pg_current_xact_id()::text").scalar_one()
+    horizon: str = connection.exec_driver_sql("SELECT pg_current_xact_id()::text").scalar_one()
     deadline = time.monotonic() + REWRITE_WAIT_SECONDS
     while not connection.execute(_OLDER_TRANSACTIONS_ENDED, {"horizon": horizon}).scalar_one():
         if time.monotonic() > deadline:

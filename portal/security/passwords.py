@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from argon2 import PasswordHasher, Type, profiles
+from argon2 import Parameters, PasswordHasher, Type, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from argon2.profiles import Parameters
 
 MIN_LENGTH = 15
 MAX_LENGTH = 256

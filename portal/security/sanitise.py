@@ -8,7 +8,7 @@ frame, submit a form or restyle the page. Swapping either library means changing
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from functools import partial
 
 import markdown
@@ -35,9 +35,11 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto", "tel", "sms"})
 MARKDOWN_EXTENSIONS = ["sane_lists", "tables"]
 
 
-def _outbound_link_rel(
-    attrs: dict[tuple[str | None, str], str], new: bool = False
-) -> dict[tuple[str | None, str], str] | None:
+# A link's attributes as bleach hands them to a callback: (namespace, name) -> value.
+LinkAttributes = MutableMapping[tuple[str | None, str], str]
+
+
+def _outbound_link_rel(attrs: LinkAttributes, new: bool = False) -> LinkAttributes | None:
     """Links to other sites must not tell them where the reader came from; plain text that
     looks like an address stays plain text."""
     if new:
@@ -57,7 +59,14 @@ def sanitise_html(html: str) -> str:
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
         strip_comments=True,
-        filters=[partial(LinkifyFilter, callbacks=[_outbound_link_rel], parse_email=False)],
+        # bleach reads a callback's None as "leave this text unlinked"; its stubs leave None out.
+        filters=[
+            partial(
+                LinkifyFilter,
+                callbacks=[_outbound_link_rel],  # type: ignore[list-item]
+                parse_email=False,
+            )
+        ],
     )
     return cleaner.clean(html)
 

@@ -15,17 +15,18 @@ import re
 import secrets
 import uuid
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from flask import Flask, Request, Response, session
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import CursorResult, bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
 from portal.auth.current import SESSION_ROLE
 from portal.auth.roles import STAFF_ROLES
+from portal.database import rows_changed
 from portal.extensions import db
 from portal.models.accounts import WebSession
 from portal.models.base import UTCDateTime, utcnow
@@ -101,8 +102,7 @@ def end_sessions_of(
     statement = delete(WebSession).where(WebSession.user_id == user_id)
     if except_session_id is not None:
         statement = statement.where(WebSession.id != except_session_id)
-    result = cast(CursorResult[Any], db_session.execute(statement))
-    return result.rowcount or 0
+    return rows_changed(db_session, statement)
 
 
 def count_other_sessions(
@@ -118,16 +118,14 @@ def count_other_sessions(
 def purge_ended_sessions(db_session: Session, idle: timedelta, lifetime: timedelta) -> int:
     """Delete sessions that can no longer be used; returns how many."""
     now = utcnow()
-    result = cast(
-        CursorResult[Any],
-        db_session.execute(
-            delete(WebSession).where(
-                (WebSession.last_seen_at < now - idle) | (WebSession.created_at < now - lifetime)
-            )
+    deleted = rows_changed(
+        db_session,
+        delete(WebSession).where(
+            (WebSession.last_seen_at < now - idle) | (WebSession.created_at < now - lifetime)
         ),
     )
     db_session.commit()
-    return result.rowcount or 0
+    return deleted
 
 
 def idle_minutes_for(app: Flask, session_data: dict[str, Any]) -> int:
@@ -263,7 +261,7 @@ class ServerSessionInterface(SessionInterface):
                 samesite=self.get_cookie_samesite(app),
             )
             return
-        current_id = session.session_id
+        session_id = session_id_for(session.token)
         if session.modified:
             values = {
                 "data": self._sealed(session, session.token),
@@ -276,7 +274,7 @@ class ServerSessionInterface(SessionInterface):
             return
         self._write(
             lambda: db.session.execute(
-                update(WebSession).where(WebSession.id == current_id).values(**values)
+                update(WebSession).where(WebSession.id == session_id).values(**values)
             )
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,10 @@ class PageProblem(AssertionError):
     """A page broke one of the rules every page must keep."""
 
 
+# Notes a problem unless the condition holds; check_page gathers them all before failing.
+Expect = Callable[[object, str], None]
+
+
 def check_page(
     response: TestResponse, footer_numbers: tuple[str, ...] = DEFAULT_FOOTER_NUMBERS
 ) -> BeautifulSoup:
@@ -66,6 +71,17 @@ def check_page(
         if not condition:
             problems.append(problem)
 
+    _check_structure(soup, expect)
+    _check_ways_out(soup, footer_numbers, expect)
+    _check_nothing_inline_or_off_site(soup, expect)
+    _check_labels(soup, expect)
+    if problems:
+        raise PageProblem(f"{response.request.path}: " + "; ".join(problems))
+    return soup
+
+
+def _check_structure(soup: BeautifulSoup, expect: Expect) -> None:
+    """Language, title, headings and landmarks, as a screen reader meets them; unique ids."""
     html = soup.find("html")
     expect(html is not None and html.get("lang") == "en-GB", 'the page is not lang="en-GB"')
     title = soup.title.get_text() if soup.title else ""
@@ -89,6 +105,10 @@ def check_page(
     expect(not duplicates, f"duplicate ids: {duplicates}")
     expect(soup.select_one("main#main") is not None, "no <main id=main>")
     expect(soup.select_one('a.skip-link[href="#main"]') is not None, "no skip link")
+
+
+def _check_ways_out(soup: BeautifulSoup, footer_numbers: tuple[str, ...], expect: Expect) -> None:
+    """The quick exit, and the help lines in the footer."""
     quick_exit = soup.select_one("a[data-quick-exit]")
     expect(quick_exit is not None and quick_exit.get("href") == "/exit", "no quick exit link")
     expect(
@@ -99,6 +119,11 @@ def check_page(
     footer_text = footer.get_text(" ") if footer else ""
     for number in footer_numbers:
         expect(number in footer_text, f"help line {number} missing from the footer")
+
+
+def _check_nothing_inline_or_off_site(soup: BeautifulSoup, expect: Expect) -> None:
+    """What the Content-Security-Policy would block: inline script, style and event handlers,
+    and anything loaded from another site."""
     for script in soup.find_all("script"):
         expect(script.get("src", "").startswith("/static/"), "inline or off-site script")
     for tag in soup.find_all(True):
@@ -109,6 +134,11 @@ def check_page(
         for element in soup.find_all(tag):
             value = element.get(attribute, "")
             expect(value.startswith("/"), f"<{tag}> loads {value!r} from outside the site")
+
+
+def _check_labels(soup: BeautifulSoup, expect: Expect) -> None:
+    """Every label points at a control, and every control a person fills in has a label."""
+    ids = {tag["id"] for tag in soup.find_all(id=True)}
     for label in soup.find_all("label"):
         target = label.get("for")
         expect(target and target in ids, f"label for {target!r} points at nothing")
@@ -117,9 +147,6 @@ def check_page(
         if control.get("type") in ("hidden", "submit", "button"):
             continue
         expect(control.get("id") in labelled, f"form control {control.get('name')!r} has no label")
-    if problems:
-        raise PageProblem(f"{response.request.path}: " + "; ".join(problems))
-    return soup
 
 
 class CheckingClient(FlaskClient):
