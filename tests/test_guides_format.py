@@ -9,8 +9,8 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from portal.guides.blocks import BLOCK_KINDS, CalloutBlock
 from portal.guides.format import HtmlPart, ParsedGuide, parse_guide
+from portal.guides.kinds import BLOCK_KINDS, CalloutBlock
 from portal.guides.library import GUIDES_FOLDER, guide_files
 from portal.guides.problems import GuideInvalid
 from portal.guides.questionnaires import load_questionnaires

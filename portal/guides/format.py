@@ -11,6 +11,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from markdown import Markdown
 from markdown.extensions import Extension
@@ -18,16 +19,8 @@ from markdown.preprocessors import Preprocessor
 from markupsafe import Markup
 
 from portal.contacts import Contacts, bundled_contacts, expand_mentions, mention_problems
-from portal.guides.blocks import (
-    Block,
-    BlockProblem,
-    MyPlanBlock,
-    QuestionnaireBlock,
-    ScaleBlock,
-    SleepWindowBlock,
-    check_id,
-    parse_block,
-)
+from portal.guides.blocks import Block, BlockProblem, Exercise, check_id
+from portal.guides.kinds import parse_block, results_in_words
 from portal.guides.markdown import render_guide_markdown
 from portal.guides.problems import GuideInvalid, GuideProblem
 from portal.guides.questionnaires import Questionnaires
@@ -56,10 +49,27 @@ class HtmlPart:
     """Sanitised HTML between interactive blocks."""
 
     html: Markup
-    kind: str = "html"
+
+    kind: ClassVar[str] = "html"
+    macro: ClassVar[str] = "html"  # in templates/guides/blocks.html, like a block's
 
 
 StepPart = HtmlPart | Block
+
+
+@dataclass
+class StepSource:
+    """A step's lines as they are in the file, before they are rendered."""
+
+    line: int  # of its ## heading
+    id: str
+    title: str
+    body: list[str] = field(default_factory=list)
+
+    @property
+    def body_line(self) -> int:
+        """The line in the file of the body's first line."""
+        return self.line + 1
 
 
 @dataclass(frozen=True)
@@ -68,22 +78,30 @@ class Step:
     title: str
     number: int
     parts: tuple[StepPart, ...]
+    line: int  # of its ## heading in the file
 
     @property
     def blocks(self) -> tuple[Block, ...]:
         return tuple(part for part in self.parts if isinstance(part, Block))
 
     @property
-    def answerable_blocks(self) -> tuple[Block, ...]:
-        return tuple(block for block in self.blocks if block.answerable)
+    def answerable_blocks(self) -> tuple[Exercise[Any], ...]:
+        return tuple(block for block in self.blocks if isinstance(block, Exercise))
+
+    @property
+    def result_block(self) -> Exercise[Any] | None:
+        """The exercise whose result the step comes back to show after saving (a self-check, a
+        sleep window), if it has one."""
+        return next((block for block in self.answerable_blocks if block.shows_result), None)
 
     @property
     def shows_result(self) -> bool:
-        """A step with a self-check or a sleep window comes back to itself after saving, to show
-        the result."""
-        return any(
-            isinstance(block, QuestionnaireBlock | SleepWindowBlock) for block in self.blocks
-        )
+        return self.result_block is not None
+
+    def error_anchor(self, definitions: Questionnaires) -> str | None:
+        """Where the page opens when it is sent back with errors (saving goes to #result)."""
+        anchors = (block.error_anchor(definitions) for block in self.answerable_blocks)
+        return next((anchor for anchor in anchors if anchor), None)
 
 
 @dataclass(frozen=True)
@@ -127,7 +145,7 @@ class ParsedGuide:
         found = self._blocks_by_id.get(block_id)
         return found[0] if found else None
 
-    def answerable_blocks(self) -> Iterator[tuple[Step, Block]]:
+    def answerable_blocks(self) -> Iterator[tuple[Step, Exercise[Any]]]:
         for step in self.steps:
             for block in step.answerable_blocks:
                 yield step, block
@@ -328,16 +346,16 @@ def _render_step_body(
 
 def _steps(
     lines: list[str], start: int, path: str
-) -> tuple[list[tuple[int, str, str, list[str], int]], list[str], list[GuideProblem]]:
-    """(heading line, id, title, body lines, body's first line) per step, the intro, problems."""
+) -> tuple[list[StepSource], list[str], list[GuideProblem]]:
+    """Each step's lines, the introduction's, and problems."""
     problems: list[GuideProblem] = []
     intro: list[str] = []
-    steps: list[tuple[int, str, str, list[str], int]] = []
+    steps: list[StepSource] = []
     in_fence = False
     # The level of the heading above: a step's ## is its page's h1, so ### comes next, not ####.
     level = 2
     for index in range(start, len(lines)):
-        text = lines[index]
+        text, number = lines[index], index + 1
         if FENCE.match(text.strip()):
             in_fence = not in_fence
         heading = STEP_HEADING.match(text) if not in_fence else None
@@ -348,7 +366,7 @@ def _steps(
                 problems.append(
                     GuideProblem(
                         path,
-                        index + 1,
+                        number,
                         f"a {marks} heading must come under a {marks[:-1]} one: "
                         f"use {'#' * (level + 1)} here",
                     )
@@ -360,34 +378,32 @@ def _steps(
             if step_id is None:
                 problems.append(
                     GuideProblem(
-                        path,
-                        index + 1,
-                        f"a step needs an id: ## {heading.group('title')} {{#an-id}}",
+                        path, number, f"a step needs an id: ## {heading.group('title')} {{#an-id}}"
                     )
                 )
-                step_id = f"missing-id-{index + 1}"
+                step_id = f"missing-id-{number}"
             else:
                 try:
-                    check_id(step_id, index + 1, "the step's")
+                    check_id(step_id, number, "the step's")
                 except BlockProblem as problem:
-                    problems.append(GuideProblem(path, index + 1, problem.message))
-            steps.append((index + 1, step_id, heading.group("title"), [], index + 2))
+                    problems.append(GuideProblem(path, number, problem.message))
+            steps.append(StepSource(number, step_id, heading.group("title")))
         elif text.startswith("# "):
             problems.append(
                 GuideProblem(
                     path,
-                    index + 1,
+                    number,
                     "use ## for steps and ### inside them: the title is the page's only #",
                 )
             )
         elif steps:
-            steps[-1][3].append(text)
+            steps[-1].body.append(text)
         else:
             if not in_fence and BLOCK_START.match(text.strip()):
                 problems.append(
                     GuideProblem(
                         path,
-                        index + 1,
+                        number,
                         "blocks go inside steps: the introduction is plain text, "
                         "so move this block into a step",
                     )
@@ -406,13 +422,17 @@ def _steps(
 def _cross_check(
     parsed_steps: list[Step], path: str, questionnaires: Questionnaires
 ) -> tuple[dict[str, tuple[Step, Block]], list[GuideProblem]]:
+    """Problems seen only across the whole guide: ids used twice (reported where the second
+    use is), and each block's own checks against the rest (portal/guides/kinds)."""
     problems: list[GuideProblem] = []
-    seen: dict[str, int] = {}
+    seen: set[str] = set()
     by_id: dict[str, tuple[Step, Block]] = {}
     for step in parsed_steps:
         if step.id in seen:
-            problems.append(GuideProblem(path, 1, f"the id {step.id!r} is used twice"))
-        seen[step.id] = 0
+            problems.append(
+                GuideProblem(path, step.line, f"the id {step.id!r} is used twice in this guide")
+            )
+        seen.add(step.id)
         for block in step.blocks:
             if block.id is None:
                 continue
@@ -422,60 +442,25 @@ def _cross_check(
                         path, block.line, f"the id {block.id!r} is used twice in this guide"
                     )
                 )
-            seen[block.id] = block.line
+            seen.add(block.id)
             by_id[block.id] = (step, block)
+    blocks_by_id = {block_id: block for block_id, (_, block) in by_id.items()}
     for step in parsed_steps:
         # Saving such a step comes back to its one result (#result), so it may hold only one.
-        with_results = [
-            block
-            for block in step.blocks
-            if isinstance(block, QuestionnaireBlock | SleepWindowBlock)
-        ]
+        with_results = [block for block in step.blocks if block.shows_result]
         for extra in with_results[1:]:
             problems.append(
                 GuideProblem(
                     path,
                     extra.line,
-                    "a step can hold one questionnaire or sleep window: "
-                    "put this one in a step of its own",
+                    f"a step can hold one {results_in_words()}: put this one in a step of its own",
                 )
             )
         for block in step.blocks:
-            if isinstance(block, QuestionnaireBlock) and block.definition_id not in questionnaires:
-                known = ", ".join(sorted(questionnaires)) or "none"
-                problems.append(
-                    GuideProblem(
-                        path,
-                        block.line,
-                        f"no questionnaire called {block.definition_id!r} (there are: {known})",
-                    )
-                )
-            if isinstance(block, ScaleBlock) and block.compare is not None:
-                earlier = by_id.get(block.compare)
-                if (
-                    earlier is None
-                    or not isinstance(earlier[1], ScaleBlock)
-                    or earlier[1].line >= block.line
-                ):
-                    problems.append(
-                        GuideProblem(
-                            path,
-                            block.line,
-                            f"compare={block.compare!r} must name a scale earlier in this guide",
-                        )
-                    )
-            if isinstance(block, MyPlanBlock):
-                for included in block.include:
-                    target = by_id.get(included)
-                    if target is None or not target[1].answerable:
-                        problems.append(
-                            GuideProblem(
-                                path,
-                                block.line,
-                                f"include names {included!r}, "
-                                "which is not an exercise in this guide",
-                            )
-                        )
+            problems += [
+                GuideProblem(path, problem.line, problem.message)
+                for problem in block.cross_check(blocks_by_id, questionnaires)
+            ]
     return by_id, problems
 
 
@@ -503,10 +488,10 @@ def parse_guide(
     problems += step_problems
     problems += _raw_html_problems(lines[body_start:], body_start + 1, path)
     steps: list[Step] = []
-    for number, (_, step_id, title, body, first_line) in enumerate(raw_steps, start=1):
-        parts, block_problems = _render_step_body(body, first_line, path)
+    for number, step_source in enumerate(raw_steps, start=1):
+        parts, block_problems = _render_step_body(step_source.body, step_source.body_line, path)
         problems += block_problems
-        steps.append(Step(step_id, title, number, parts))
+        steps.append(Step(step_source.id, step_source.title, number, parts, step_source.line))
     by_id, cross_problems = _cross_check(steps, path, questionnaires)
     problems += cross_problems
     if problems:
