@@ -90,6 +90,7 @@ def test_a_steps_subheadings_come_one_level_below_its_title_on_the_page() -> Non
         ("unknown-questionnaire.md", 15, "no questionnaire called 'gad-99'"),
         ("compare-to-nothing.md", 15, "compare='before' must name a scale earlier"),
         ("duplicate-id.md", 21, "the id 'same' is used twice"),
+        ("duplicate-step-id.md", 21, "the id 'first' is used twice in this guide"),
         ("step-without-id.md", 17, "a step needs an id"),
         ("missing-title.md", 1, "the front matter needs title"),
         ("bad-topic.md", 5, "topic must be one of"),
