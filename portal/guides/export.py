@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,13 +15,13 @@ from sqlalchemy.orm import Session
 
 from portal.dates import moment_in_words
 from portal.guides.answers import SavedAnswer, all_answers
-from portal.guides.blocks import AnswersInGuide, AnswerWords
+from portal.guides.blocks import AnswersInGuide, AnswerWords, Exercise
 from portal.guides.format import ParsedGuide
 from portal.guides.kinds import lines_without_question
 from portal.guides.library import parsed_version, questionnaires
 from portal.guides.questionnaires import Questionnaires
 from portal.journeys import ExportItem, ExportSection
-from portal.models.guides import Guide, GuideProgress, GuideVersion
+from portal.models.guides import AnswerValue, Guide, GuideProgress, GuideVersion
 
 GONE_FROM_GUIDE = "An exercise that is no longer in this guide"
 
@@ -110,22 +111,14 @@ def _answers_in_words(
     described: list[AnswerInWords] = []
     if parsed is not None:
         for step, block in parsed.answerable_blocks():
-            answer = saved.get(block.exercise_id)
-            if answer is None:
-                continue
-            words = None
-            typed = block.read(answer.value)
-            if typed is not None:
-                try:
-                    words = block.download_words(typed, answers)
-                except (KeyError, TypeError, ValueError, IndexError):
-                    words = None  # a self-check's definition changed under a saved answer
-            # Saved for an exercise that later changed kind under the same id: the download
-            # must still come, so the answer is given as it was saved.
-            words = words or AnswerWords(None, lines_without_question(answer.value))
-            described.append(
-                AnswerInWords(block.exercise_id, step.title, words.question, words.lines, answer)
-            )
+            saved_answer = saved.get(block.exercise_id)
+            if saved_answer is not None:
+                words = _in_words(block, saved_answer.value, answers)
+                described.append(
+                    AnswerInWords(
+                        block.exercise_id, step.title, words.question, words.lines, saved_answer
+                    )
+                )
     shown = {answer.block_id for answer in described}
     for block_id in sorted(set(saved) - shown):
         answer = saved[block_id]
@@ -133,6 +126,17 @@ def _answers_in_words(
             AnswerInWords(block_id, None, None, lines_without_question(answer.value), answer)
         )
     return described
+
+
+def _in_words(block: Exercise[Any], value: AnswerValue, answers: AnswersInGuide) -> AnswerWords:
+    """The answer with its question; or, when this exercise cannot read it (a later version
+    reused the id for another kind, or changed the self-check under it), as it was saved: the
+    download must still come."""
+    answer = block.read(value)
+    if answer is not None:
+        with suppress(KeyError, TypeError, ValueError, IndexError):
+            return block.download_words(answer, answers)
+    return AnswerWords(None, lines_without_question(value))
 
 
 def _iso(moment: datetime | None) -> str | None:
