@@ -9,8 +9,8 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from portal.guides.blocks import BLOCK_KINDS, CalloutBlock
 from portal.guides.format import HtmlPart, ParsedGuide, parse_guide
+from portal.guides.kinds import BLOCK_KINDS, CalloutBlock
 from portal.guides.library import GUIDES_FOLDER, guide_files
 from portal.guides.problems import GuideInvalid
 from portal.guides.questionnaires import load_questionnaires
@@ -90,6 +90,7 @@ def test_a_steps_subheadings_come_one_level_below_its_title_on_the_page() -> Non
         ("unknown-questionnaire.md", 15, "no questionnaire called 'gad-99'"),
         ("compare-to-nothing.md", 15, "compare='before' must name a scale earlier"),
         ("duplicate-id.md", 21, "the id 'same' is used twice"),
+        ("duplicate-step-id.md", 21, "the id 'first' is used twice in this guide"),
         ("step-without-id.md", 17, "a step needs an id"),
         ("missing-title.md", 1, "the front matter needs title"),
         ("bad-topic.md", 5, "topic must be one of"),

@@ -13,8 +13,8 @@ from bs4 import BeautifulSoup
 
 from portal.contacts import MENTION, bundled_contacts
 from portal.guides import start_here
-from portal.guides.blocks import CalloutBlock, MyPlanBlock
 from portal.guides.format import TOPICS, HtmlPart, ParsedGuide, Step, parse_guide
+from portal.guides.kinds import CalloutBlock, MyPlanBlock
 from portal.guides.library import GUIDES_FOLDER, guide_files
 from portal.guides.questionnaires import load_questionnaires
 from tests.support.client import AccountHelper, CheckingClient, error_messages, page_text

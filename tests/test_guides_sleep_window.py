@@ -183,8 +183,8 @@ def test_bedtime_counts_back_from_the_wake_up_time_across_midnight() -> None:
     window = SleepWindow(time(6, 30), timedelta(hours=6), date(2026, 11, 30))
     assert window.bedtime == time(0, 30)
     assert window.in_words == "Go to bed at 12:30am and get up at 6:30am: 6 hours in bed."
-    assert SleepWindow.from_answer(window.to_answer()) == window
-    assert SleepWindow.from_answer({"wake": "soon"}) is None
+    assert SleepWindow.from_payload(window.to_payload()) == window
+    assert SleepWindow.from_payload({"wake": "soon"}) is None
 
 
 # The step page -----------------------------------------------------------------------------------
@@ -285,7 +285,7 @@ def test_after_a_good_week_the_step_suggests_15_minutes_more(
             published.guide_id,
             guide,
             "your-window",
-            {"window": set_a_week_ago.to_answer()},
+            {"window": set_a_week_ago.to_payload()},
         )
     page = client.get(STEP)
     text = page_text(page)

@@ -1,7 +1,9 @@
 """People's answers and progress: sealed in their account, or kept in the (sealed, server-side)
-session for someone without an account until they make one or sign in.
+session for someone without an account until they make one or sign in. Pages reach both through
+one AnswerStore (answer_store()), so they never ask which it is.
 
 Every query here names the owner: nobody's answers can be reached through someone else's id.
+Answers are stored as their payloads (Answer.to_payload(), portal/guides/blocks.py).
 """
 
 from __future__ import annotations
@@ -10,16 +12,17 @@ import uuid
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
 from flask import Flask
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import CursorResult, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
+from portal.guides.blocks import Answer
 from portal.guides.format import ParsedGuide
-from portal.guides.library import guide_by_slug, parsed_version
+from portal.guides.library import PublishedGuide, guide_by_slug, parsed_version
 from portal.models.base import utcnow
 from portal.models.guides import AnswerValue, GuideAnswer, GuideProgress
 from portal.security.data_keys import cipher_for
@@ -173,12 +176,16 @@ def save_step(
 def delete_answer(
     db_session: Session, user_id: uuid.UUID, guide_id: uuid.UUID, block_id: str
 ) -> bool:
-    result = db_session.execute(
-        delete(GuideAnswer).where(
-            GuideAnswer.user_id == user_id,
-            GuideAnswer.guide_id == guide_id,
-            GuideAnswer.block_id == block_id,
-        )
+    # A DELETE's result is a CursorResult, which counts the rows it removed.
+    result = cast(
+        "CursorResult[Any]",
+        db_session.execute(
+            delete(GuideAnswer).where(
+                GuideAnswer.user_id == user_id,
+                GuideAnswer.guide_id == guide_id,
+                GuideAnswer.block_id == block_id,
+            )
+        ),
     )
     db_session.commit()
     return bool(result.rowcount)
@@ -251,6 +258,107 @@ def forget_anonymous_work(session: MutableMapping[str, Any], slug: str | None = 
         session[ANONYMOUS_WORK] = everything
     else:
         session.pop(ANONYMOUS_WORK, None)
+
+
+class AnswerStore(Protocol):
+    """Where one person's answers and progress in one guide are kept."""
+
+    def payloads(self) -> dict[str, AnswerValue]:
+        """The saved answers, by exercise id, as stored."""
+        ...
+
+    @property
+    def done(self) -> list[str]:
+        """The ids of the steps finished."""
+        ...
+
+    def save_step(
+        self, guide: ParsedGuide, step_id: str, answers: Mapping[str, Answer | None]
+    ) -> None:
+        """Keep a step's answers (None removes one) and mark the step done."""
+        ...
+
+    def delete(self, block_id: str) -> bool:
+        """Delete one answer; True if there was one."""
+        ...
+
+    def start_again(self) -> None:
+        """Forget every answer and all progress in the guide."""
+        ...
+
+
+def _payloads(answers: Mapping[str, Answer | None]) -> dict[str, AnswerValue | None]:
+    return {
+        block_id: answer.to_payload() if answer is not None else None
+        for block_id, answer in answers.items()
+    }
+
+
+@dataclass(frozen=True)
+class AccountAnswers:
+    """A signed-in person's answers, sealed in the database."""
+
+    db_session: Session
+    user_id: uuid.UUID
+    guide_id: uuid.UUID
+    # Read with the guide (library.published_guide), so the page needs no query for it.
+    completed_steps: list[str]
+
+    def payloads(self) -> dict[str, AnswerValue]:
+        return load_answers(self.db_session, self.user_id, self.guide_id)
+
+    @property
+    def done(self) -> list[str]:
+        return self.completed_steps
+
+    def save_step(
+        self, guide: ParsedGuide, step_id: str, answers: Mapping[str, Answer | None]
+    ) -> None:
+        save_step(self.db_session, self.user_id, self.guide_id, guide, step_id, _payloads(answers))
+
+    def delete(self, block_id: str) -> bool:
+        return delete_answer(self.db_session, self.user_id, self.guide_id, block_id)
+
+    def start_again(self) -> None:
+        start_again(self.db_session, self.user_id, self.guide_id)
+
+
+@dataclass(frozen=True)
+class VisitorAnswers:
+    """The answers of someone without an account, kept in their session."""
+
+    session: MutableMapping[str, Any]
+    slug: str
+
+    def payloads(self) -> dict[str, AnswerValue]:
+        return anonymous_work(self.session, self.slug).answers
+
+    @property
+    def done(self) -> list[str]:
+        return anonymous_work(self.session, self.slug).done
+
+    def save_step(
+        self, guide: ParsedGuide, step_id: str, answers: Mapping[str, Answer | None]
+    ) -> None:
+        keep_anonymous_work(self.session, self.slug, step_id, _payloads(answers))
+
+    def delete(self, block_id: str) -> bool:
+        return forget_anonymous_answer(self.session, self.slug, block_id)
+
+    def start_again(self) -> None:
+        forget_anonymous_work(self.session, self.slug)
+
+
+def answer_store(
+    db_session: Session,
+    session: MutableMapping[str, Any],
+    user_id: uuid.UUID | None,
+    guide: PublishedGuide,
+) -> AnswerStore:
+    """The person's store for this guide: their account's, or their session's without one."""
+    if user_id is None:
+        return VisitorAnswers(session, guide.slug)
+    return AccountAnswers(db_session, user_id, guide.guide_id, guide.completed_steps)
 
 
 @account_signed_in.connect

@@ -5,27 +5,20 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from markupsafe import Markup
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from portal.dates import moment_in_words
 from portal.guides.answers import SavedAnswer, all_answers
-from portal.guides.blocks import (
-    Block,
-    ChecklistBlock,
-    QuestionnaireBlock,
-    ReflectionBlock,
-    ScaleBlock,
-    SleepWindowBlock,
-)
+from portal.guides.blocks import AnswersInGuide, AnswerWords, Exercise
 from portal.guides.format import ParsedGuide
+from portal.guides.kinds import lines_without_question
 from portal.guides.library import parsed_version, questionnaires
-from portal.guides.plan import scale_comparison, sleep_window_lines
 from portal.guides.questionnaires import Questionnaires
 from portal.journeys import ExportItem, ExportSection
 from portal.models.guides import AnswerValue, Guide, GuideProgress, GuideVersion
@@ -108,86 +101,42 @@ def _guides_worked_on(
     return sorted(guides, key=lambda g: ((g.title or g.slug).casefold(), g.slug))
 
 
-def _plain(text: Markup) -> str:
-    """A guide's own words (rendered Markdown) as plain text."""
-    return text.striptags()
-
-
 def _answers_in_words(
     parsed: ParsedGuide | None, saved: dict[str, SavedAnswer], definitions: Questionnaires
 ) -> list[AnswerInWords]:
     """The answers in the guide's order, then any to exercises the guide no longer has."""
-    values = {block_id: answer.value for block_id, answer in saved.items()}
+    answers = AnswersInGuide(
+        {block_id: answer.value for block_id, answer in saved.items()}, definitions
+    )
     described: list[AnswerInWords] = []
     if parsed is not None:
         for step, block in parsed.answerable_blocks():
-            answer = saved.get(block.id or "")
-            if answer is not None:
-                try:
-                    question, lines = _block_in_words(block, answer.value, values, definitions)
-                except (KeyError, TypeError, ValueError, IndexError):
-                    # Saved for an exercise that later changed kind under the same id: the
-                    # download must still come, so the answer is given as it was saved.
-                    question, lines = None, _summary(answer.value)
-                described.append(AnswerInWords(block.id or "", step.title, question, lines, answer))
+            saved_answer = saved.get(block.exercise_id)
+            if saved_answer is not None:
+                words = _in_words(block, saved_answer.value, answers)
+                described.append(
+                    AnswerInWords(
+                        block.exercise_id, step.title, words.question, words.lines, saved_answer
+                    )
+                )
     shown = {answer.block_id for answer in described}
     for block_id in sorted(set(saved) - shown):
         answer = saved[block_id]
-        described.append(AnswerInWords(block_id, None, None, _summary(answer.value), answer))
+        described.append(
+            AnswerInWords(block_id, None, None, lines_without_question(answer.value), answer)
+        )
     return described
 
 
-def _block_in_words(
-    block: Block,
-    answer: AnswerValue,
-    answers: dict[str, AnswerValue],
-    definitions: Questionnaires,
-) -> tuple[str | None, tuple[str, ...]]:
-    """(the question, the answer as lines of words)."""
-    if isinstance(block, ReflectionBlock):
-        return _plain(block.prompt), (answer.get("text", ""),)
-    if isinstance(block, ChecklistBlock):
-        ticked = tuple(
-            _plain(label) if (label := block.label_of(item)) else item
-            for item in answer.get("ticked", [])
-        )
-        return _plain(block.prompt), ticked or ("Nothing ticked",)
-    if isinstance(block, ScaleBlock):
-        lines = [f"{int(answer['value'])} out of 10 (0 is {block.low}, 10 is {block.high})"]
-        comparison = scale_comparison(block, answers)
-        if comparison is not None:
-            lines.append(comparison.in_words)
-        return _plain(block.prompt), tuple(lines)
-    if isinstance(block, SleepWindowBlock):
-        return "Your sleep window", sleep_window_lines(answer)
-    if isinstance(block, QuestionnaireBlock) and block.definition_id in definitions:
-        definition = definitions[block.definition_id]
-        chosen = answer.get("chosen", [])
-        result = definition.result(chosen)
-        if result is None:
-            lines = ["Not finished yet."]
-        elif result.urgent:
-            lines = [_plain(result.message), result.score_in_words]
-        else:
-            lines = [result.score_in_words]
-        for item, choice in zip(definition.items, chosen, strict=False):
-            if choice is not None and 0 <= choice < len(definition.options):
-                lines.append(f"{item}: {definition.options[choice].label}")
-        return definition.title, tuple(lines)
-    return None, _summary(answer)
-
-
-def _summary(answer: AnswerValue) -> tuple[str, ...]:
-    """An answer in words without its exercise (one the guide no longer has, or has changed)."""
-    if "text" in answer:
-        return (answer["text"],)
-    if "value" in answer:
-        return (f"{answer['value']} out of 10",)
-    if "ticked" in answer:
-        return tuple(answer["ticked"]) or ("Nothing ticked",)
-    if "wake" in answer:
-        return sleep_window_lines(answer)
-    return ("Answers to a self-check",)
+def _in_words(block: Exercise[Any], value: AnswerValue, answers: AnswersInGuide) -> AnswerWords:
+    """The answer with its question; or, when this exercise cannot read it (a later version
+    reused the id for another kind, or changed the self-check under it), as it was saved: the
+    download must still come."""
+    answer = block.read(value)
+    if answer is not None:
+        with suppress(KeyError, TypeError, ValueError, IndexError):
+            return block.download_words(answer, answers)
+    return AnswerWords(None, lines_without_question(value))
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -1,4 +1,5 @@
-"""Reading a guide's Markdown file: front matter, steps, and interactive blocks.
+"""Reading a guide's Markdown file: its front matter (front_matter.py), its steps, each rendered
+with its interactive blocks kept as data (step_body.py, kinds/), and checks across the guide.
 
 `parse_guide()` returns a ParsedGuide whose HTML is rendered and sanitised once, with each
 interactive block kept as data for the step page to draw with the person's answers. Every problem
@@ -8,41 +9,24 @@ is collected with its file and line and raised together as GuideInvalid (`flask 
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from markdown import Markdown
-from markdown.extensions import Extension
-from markdown.preprocessors import Preprocessor
 from markupsafe import Markup
 
 from portal.contacts import Contacts, bundled_contacts, expand_mentions, mention_problems
-from portal.guides.blocks import (
-    Block,
-    BlockProblem,
-    MyPlanBlock,
-    QuestionnaireBlock,
-    ScaleBlock,
-    SleepWindowBlock,
-    check_id,
-    parse_block,
-)
+from portal.guides.blocks import Block, BlockProblem, Exercise, check_id
+from portal.guides.front_matter import TOPICS, check_front_matter, split_front_matter
+from portal.guides.kinds import results_in_words
 from portal.guides.markdown import render_guide_markdown
 from portal.guides.problems import GuideInvalid, GuideProblem
 from portal.guides.questionnaires import Questionnaires
+from portal.guides.step_body import HtmlPart, StepPart, render_step_body
 
-TOPICS: dict[str, str] = {
-    "anxiety": "Anxiety and feeling on edge",
-    "low-mood": "Low mood",
-    "sleep": "Sleep",
-    "asb-evidence": "Anti-social behaviour: your options and your evidence",
-    "safety": "Staying safe and looking after yourself",
-}
-REQUIRED_FRONT_MATTER = ("slug", "title", "summary", "topic", "minutes", "audience", "version")
-# Where the guide's facts come from, separated by semicolons: shown on its first page.
-OPTIONAL_FRONT_MATTER = ("sources",)
-FRONT_MATTER_FIELDS = REQUIRED_FRONT_MATTER + OPTIONAL_FRONT_MATTER
+# What pages and tests use; TOPICS and HtmlPart live in the modules named above.
+__all__ = ["TOPICS", "HtmlPart", "ParsedGuide", "Step", "StepPart", "parse_guide"]
+
 STEP_HEADING = re.compile(r"^## (?P<title>.+?)\s*(?:\{#(?P<id>[^}]*)\})?\s*$")
 FENCE = re.compile(r"^(```|~~~)")
 BLOCK_START = re.compile(r"^:::\s*[a-z]")  # an interactive block opening (not its closing :::)
@@ -51,15 +35,19 @@ INLINE_CODE = re.compile(r"`[^`]*`")
 SUBHEADING = re.compile(r"^(?P<marks>#{3,6})\s")
 
 
-@dataclass(frozen=True)
-class HtmlPart:
-    """Sanitised HTML between interactive blocks."""
+@dataclass
+class StepSource:
+    """A step's lines as they are in the file, before they are rendered."""
 
-    html: Markup
-    kind: str = "html"
+    line: int  # of its ## heading
+    id: str
+    title: str
+    body: list[str] = field(default_factory=list)
 
-
-StepPart = HtmlPart | Block
+    @property
+    def body_line(self) -> int:
+        """The line in the file of the body's first line."""
+        return self.line + 1
 
 
 @dataclass(frozen=True)
@@ -68,22 +56,30 @@ class Step:
     title: str
     number: int
     parts: tuple[StepPart, ...]
+    line: int  # of its ## heading in the file
 
     @property
     def blocks(self) -> tuple[Block, ...]:
         return tuple(part for part in self.parts if isinstance(part, Block))
 
     @property
-    def answerable_blocks(self) -> tuple[Block, ...]:
-        return tuple(block for block in self.blocks if block.answerable)
+    def answerable_blocks(self) -> tuple[Exercise[Any], ...]:
+        return tuple(block for block in self.blocks if isinstance(block, Exercise))
+
+    @property
+    def result_block(self) -> Exercise[Any] | None:
+        """The exercise whose result the step comes back to show after saving (a self-check, a
+        sleep window), if it has one."""
+        return next((block for block in self.answerable_blocks if block.shows_result), None)
 
     @property
     def shows_result(self) -> bool:
-        """A step with a self-check or a sleep window comes back to itself after saving, to show
-        the result."""
-        return any(
-            isinstance(block, QuestionnaireBlock | SleepWindowBlock) for block in self.blocks
-        )
+        return self.result_block is not None
+
+    def error_anchor(self, definitions: Questionnaires) -> str | None:
+        """Where the page opens when it is sent back with errors (saving goes to #result)."""
+        anchors = (block.error_anchor(definitions) for block in self.answerable_blocks)
+        return next((anchor for anchor in anchors if anchor), None)
 
 
 @dataclass(frozen=True)
@@ -127,162 +123,10 @@ class ParsedGuide:
         found = self._blocks_by_id.get(block_id)
         return found[0] if found else None
 
-    def answerable_blocks(self) -> Iterator[tuple[Step, Block]]:
+    def answerable_blocks(self) -> Iterator[tuple[Step, Exercise[Any]]]:
         for step in self.steps:
             for block in step.answerable_blocks:
                 yield step, block
-
-
-class _BlockCollector:
-    """Gathers a step's blocks and problems while Python-Markdown converts it."""
-
-    def __init__(self, path: str, first_line: int) -> None:
-        self.path = path
-        self.first_line = first_line
-        self.nonce = secrets.token_hex(8)
-        self.blocks: list[Block] = []
-        self.problems: list[GuideProblem] = []
-
-    def placeholder(self, index: int) -> str:
-        return f'<div data-guide-block="{self.nonce}-{index}"></div>'
-
-
-class _BlocksPreprocessor(Preprocessor):
-    """Replaces each `:::` block with a placeholder and keeps the block as data."""
-
-    def __init__(self, md: Markdown, collector: _BlockCollector) -> None:
-        super().__init__(md)
-        self.collector = collector
-
-    def run(self, lines: list[str]) -> list[str]:
-        output: list[str] = []
-        index = 0
-        while index < len(lines):
-            text = lines[index]
-            if not text.startswith(":::"):
-                output.append(text)
-                index += 1
-                continue
-            start = self.collector.first_line + index
-            end = index + 1
-            while end < len(lines) and lines[end].strip() != ":::":
-                if lines[end].startswith(":::"):
-                    self.collector.problems.append(
-                        GuideProblem(
-                            self.collector.path,
-                            self.collector.first_line + end,
-                            "blocks cannot go inside other blocks; "
-                            "close the one above first with :::",
-                        )
-                    )
-                    break
-                end += 1
-            if end >= len(lines) or lines[end].strip() != ":::":
-                self.collector.problems.append(
-                    GuideProblem(self.collector.path, start, "this block has no closing ::: line")
-                )
-                return output
-            body = [(self.collector.first_line + n, lines[n]) for n in range(index + 1, end)]
-            try:
-                block = parse_block(text, start, body)
-            except BlockProblem as problem:
-                self.collector.problems.append(
-                    GuideProblem(self.collector.path, problem.line, problem.message)
-                )
-            else:
-                stashed = self.md.htmlStash.store(
-                    self.collector.placeholder(len(self.collector.blocks))
-                )
-                self.collector.blocks.append(block)
-                output.extend(["", stashed, ""])
-            index = end + 1
-        return output
-
-
-class _BlocksExtension(Extension):
-    def __init__(self, collector: _BlockCollector) -> None:
-        super().__init__()
-        self.collector = collector
-
-    def extendMarkdown(self, md: Markdown) -> None:
-        # After whitespace is normalised (30), before raw HTML is stashed (20).
-        md.preprocessors.register(_BlocksPreprocessor(md, self.collector), "guide_blocks", 25)
-
-
-def _split_front_matter(
-    lines: list[str], path: str
-) -> tuple[dict[str, tuple[int, str]], int, list[GuideProblem]]:
-    """name -> (line, value), the index of the first line after it, and problems."""
-    problems: list[GuideProblem] = []
-    if not lines or lines[0].strip() != "---":
-        return (
-            {},
-            0,
-            [GuideProblem(path, 1, "a guide starts with front matter between two --- lines")],
-        )
-    values: dict[str, tuple[int, str]] = {}
-    for index in range(1, len(lines)):
-        text = lines[index]
-        if text.strip() == "---":
-            return values, index + 1, problems
-        if not text.strip():
-            continue
-        name, sep, value = text.partition(":")
-        name = name.strip()
-        if not sep or name not in FRONT_MATTER_FIELDS:
-            problems.append(
-                GuideProblem(
-                    path,
-                    index + 1,
-                    f"unknown front matter line {text.strip()!r}; "
-                    f"the names are: {', '.join(FRONT_MATTER_FIELDS)}",
-                )
-            )
-            continue
-        if name in values:
-            problems.append(GuideProblem(path, index + 1, f"{name} is given twice"))
-        values[name] = (index + 1, value.strip())
-    return (
-        values,
-        len(lines),
-        [*problems, GuideProblem(path, 1, "the front matter has no closing --- line")],
-    )
-
-
-def _check_front_matter(
-    values: dict[str, tuple[int, str]], path: str
-) -> tuple[dict[str, str | int], list[GuideProblem]]:
-    problems: list[GuideProblem] = []
-    checked: dict[str, str | int] = {}
-    for name in OPTIONAL_FRONT_MATTER:
-        if name in values:
-            checked[name] = values[name][1]
-    for name in REQUIRED_FRONT_MATTER:
-        if name not in values or not values[name][1]:
-            problems.append(
-                GuideProblem(path, values.get(name, (1, ""))[0], f"the front matter needs {name}")
-            )
-            continue
-        line, value = values[name]
-        if name in ("minutes", "version"):
-            if not value.isdigit() or int(value) < 1:
-                problems.append(
-                    GuideProblem(path, line, f"{name} must be a whole number, 1 or more")
-                )
-                continue
-            checked[name] = int(value)
-        elif name == "topic" and value not in TOPICS:
-            problems.append(
-                GuideProblem(path, line, f"topic must be one of {', '.join(TOPICS)}, not {value!r}")
-            )
-        elif name == "slug":
-            try:
-                checked[name] = check_id(value, line, "the guide's")
-            except BlockProblem as problem:
-                problems.append(GuideProblem(path, line, problem.message.replace("id", "slug", 1)))
-        else:
-            checked[name] = value
-    return checked, problems
 
 
 def _raw_html_problems(lines: list[str], first_line: int, path: str) -> list[GuideProblem]:
@@ -308,36 +152,18 @@ def _raw_html_problems(lines: list[str], first_line: int, path: str) -> list[Gui
     ]
 
 
-def _render_step_body(
-    lines: list[str], first_line: int, path: str
-) -> tuple[tuple[StepPart, ...], list[GuideProblem]]:
-    collector = _BlockCollector(path, first_line)
-    html = render_guide_markdown("\n".join(lines), extensions=[_BlocksExtension(collector)])
-    parts: list[StepPart] = []
-    pattern = re.compile(re.escape(f'<div data-guide-block="{collector.nonce}-') + r'(\d+)"></div>')
-    position = 0
-    for match in pattern.finditer(html):
-        if html[position : match.start()].strip():
-            parts.append(HtmlPart(Markup(html[position : match.start()])))  # noqa: S704 (sanitised)
-        parts.append(collector.blocks[int(match.group(1))])
-        position = match.end()
-    if html[position:].strip():
-        parts.append(HtmlPart(Markup(html[position:])))  # noqa: S704 (sanitised)
-    return tuple(parts), collector.problems
-
-
 def _steps(
     lines: list[str], start: int, path: str
-) -> tuple[list[tuple[int, str, str, list[str], int]], list[str], list[GuideProblem]]:
-    """(heading line, id, title, body lines, body's first line) per step, the intro, problems."""
+) -> tuple[list[StepSource], list[str], list[GuideProblem]]:
+    """Each step's lines, the introduction's, and problems."""
     problems: list[GuideProblem] = []
     intro: list[str] = []
-    steps: list[tuple[int, str, str, list[str], int]] = []
+    steps: list[StepSource] = []
     in_fence = False
     # The level of the heading above: a step's ## is its page's h1, so ### comes next, not ####.
     level = 2
     for index in range(start, len(lines)):
-        text = lines[index]
+        text, number = lines[index], index + 1
         if FENCE.match(text.strip()):
             in_fence = not in_fence
         heading = STEP_HEADING.match(text) if not in_fence else None
@@ -348,7 +174,7 @@ def _steps(
                 problems.append(
                     GuideProblem(
                         path,
-                        index + 1,
+                        number,
                         f"a {marks} heading must come under a {marks[:-1]} one: "
                         f"use {'#' * (level + 1)} here",
                     )
@@ -360,34 +186,32 @@ def _steps(
             if step_id is None:
                 problems.append(
                     GuideProblem(
-                        path,
-                        index + 1,
-                        f"a step needs an id: ## {heading.group('title')} {{#an-id}}",
+                        path, number, f"a step needs an id: ## {heading.group('title')} {{#an-id}}"
                     )
                 )
-                step_id = f"missing-id-{index + 1}"
+                step_id = f"missing-id-{number}"
             else:
                 try:
-                    check_id(step_id, index + 1, "the step's")
+                    check_id(step_id, number, "the step's")
                 except BlockProblem as problem:
-                    problems.append(GuideProblem(path, index + 1, problem.message))
-            steps.append((index + 1, step_id, heading.group("title"), [], index + 2))
+                    problems.append(GuideProblem(path, number, problem.message))
+            steps.append(StepSource(number, step_id, heading.group("title")))
         elif text.startswith("# "):
             problems.append(
                 GuideProblem(
                     path,
-                    index + 1,
+                    number,
                     "use ## for steps and ### inside them: the title is the page's only #",
                 )
             )
         elif steps:
-            steps[-1][3].append(text)
+            steps[-1].body.append(text)
         else:
             if not in_fence and BLOCK_START.match(text.strip()):
                 problems.append(
                     GuideProblem(
                         path,
-                        index + 1,
+                        number,
                         "blocks go inside steps: the introduction is plain text, "
                         "so move this block into a step",
                     )
@@ -406,13 +230,17 @@ def _steps(
 def _cross_check(
     parsed_steps: list[Step], path: str, questionnaires: Questionnaires
 ) -> tuple[dict[str, tuple[Step, Block]], list[GuideProblem]]:
+    """Problems seen only across the whole guide: ids used twice (reported where the second
+    use is), and each block's own checks against the rest (portal/guides/kinds)."""
     problems: list[GuideProblem] = []
-    seen: dict[str, int] = {}
+    seen: set[str] = set()
     by_id: dict[str, tuple[Step, Block]] = {}
     for step in parsed_steps:
         if step.id in seen:
-            problems.append(GuideProblem(path, 1, f"the id {step.id!r} is used twice"))
-        seen[step.id] = 0
+            problems.append(
+                GuideProblem(path, step.line, f"the id {step.id!r} is used twice in this guide")
+            )
+        seen.add(step.id)
         for block in step.blocks:
             if block.id is None:
                 continue
@@ -422,60 +250,25 @@ def _cross_check(
                         path, block.line, f"the id {block.id!r} is used twice in this guide"
                     )
                 )
-            seen[block.id] = block.line
+            seen.add(block.id)
             by_id[block.id] = (step, block)
+    blocks_by_id = {block_id: block for block_id, (_, block) in by_id.items()}
     for step in parsed_steps:
         # Saving such a step comes back to its one result (#result), so it may hold only one.
-        with_results = [
-            block
-            for block in step.blocks
-            if isinstance(block, QuestionnaireBlock | SleepWindowBlock)
-        ]
+        with_results = [block for block in step.blocks if block.shows_result]
         for extra in with_results[1:]:
             problems.append(
                 GuideProblem(
                     path,
                     extra.line,
-                    "a step can hold one questionnaire or sleep window: "
-                    "put this one in a step of its own",
+                    f"a step can hold one {results_in_words()}: put this one in a step of its own",
                 )
             )
         for block in step.blocks:
-            if isinstance(block, QuestionnaireBlock) and block.definition_id not in questionnaires:
-                known = ", ".join(sorted(questionnaires)) or "none"
-                problems.append(
-                    GuideProblem(
-                        path,
-                        block.line,
-                        f"no questionnaire called {block.definition_id!r} (there are: {known})",
-                    )
-                )
-            if isinstance(block, ScaleBlock) and block.compare is not None:
-                earlier = by_id.get(block.compare)
-                if (
-                    earlier is None
-                    or not isinstance(earlier[1], ScaleBlock)
-                    or earlier[1].line >= block.line
-                ):
-                    problems.append(
-                        GuideProblem(
-                            path,
-                            block.line,
-                            f"compare={block.compare!r} must name a scale earlier in this guide",
-                        )
-                    )
-            if isinstance(block, MyPlanBlock):
-                for included in block.include:
-                    target = by_id.get(included)
-                    if target is None or not target[1].answerable:
-                        problems.append(
-                            GuideProblem(
-                                path,
-                                block.line,
-                                f"include names {included!r}, "
-                                "which is not an exercise in this guide",
-                            )
-                        )
+            problems += [
+                GuideProblem(path, problem.line, problem.message)
+                for problem in block.cross_check(blocks_by_id, questionnaires)
+            ]
     return by_id, problems
 
 
@@ -495,18 +288,18 @@ def parse_guide(
     problems = _mention_problems(source.splitlines(), contacts, path)
     # Written out line by line, so every line keeps its number for the problems below.
     lines = [expand_mentions(line, contacts) for line in source.splitlines()]
-    values, body_start, more_problems = _split_front_matter(lines, path)
+    values, body_start, more_problems = split_front_matter(lines, path)
     problems += more_problems
-    meta, meta_problems = _check_front_matter(values, path) if values else ({}, [])
+    meta, meta_problems = check_front_matter(values, path) if values else ({}, [])
     problems += meta_problems
     raw_steps, intro_lines, step_problems = _steps(lines, body_start, path)
     problems += step_problems
     problems += _raw_html_problems(lines[body_start:], body_start + 1, path)
     steps: list[Step] = []
-    for number, (_, step_id, title, body, first_line) in enumerate(raw_steps, start=1):
-        parts, block_problems = _render_step_body(body, first_line, path)
+    for number, step_source in enumerate(raw_steps, start=1):
+        parts, block_problems = render_step_body(step_source.body, step_source.body_line, path)
         problems += block_problems
-        steps.append(Step(step_id, title, number, parts))
+        steps.append(Step(step_source.id, step_source.title, number, parts, step_source.line))
     by_id, cross_problems = _cross_check(steps, path, questionnaires)
     problems += cross_problems
     if problems:

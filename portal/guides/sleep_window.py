@@ -10,10 +10,10 @@ here but the window they choose (its wake-up time, its length and the day they s
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy.orm import Session
 
@@ -92,7 +92,8 @@ class SleepWindow:
     def bedtime(self) -> time:
         return (datetime.combine(self.set_on, self.wake) - self.length).time()
 
-    def to_answer(self) -> AnswerValue:
+    # As the exercise's answer (portal/guides/kinds/sleep_window.py), kept in this shape.
+    def to_payload(self) -> AnswerValue:
         return {
             "wake": self.wake.strftime("%H:%M"),
             "minutes": int(self.length.total_seconds()) // 60,
@@ -100,15 +101,13 @@ class SleepWindow:
         }
 
     @classmethod
-    def from_answer(cls, answer: dict[str, Any] | None) -> SleepWindow | None:
-        """The window as saved, or None when nothing (or nothing readable) was saved."""
-        if not answer:
-            return None
+    def from_payload(cls, payload: Mapping[str, Any]) -> Self | None:
+        """The window as saved, or None when the payload is not a (readable) window."""
         try:
             return cls(
-                time.fromisoformat(str(answer["wake"])),
-                timedelta(minutes=int(answer["minutes"])),
-                date.fromisoformat(str(answer["set_on"])),
+                time.fromisoformat(str(payload["wake"])),
+                timedelta(minutes=int(payload["minutes"])),
+                date.fromisoformat(str(payload["set_on"])),
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -119,6 +118,16 @@ class SleepWindow:
             f"Go to bed at {clock(self.bedtime)} and get up at {clock(self.wake)}: "
             f"{in_words(self.length)} in bed."
         )
+
+    @property
+    def lines_without_question(self) -> tuple[str, ...]:
+        """The window in words, and the day it was set (the plan, the answers page and the
+        download say the same)."""
+        return (self.in_words, f"Set on {self.set_on:%A} {self.set_on.day} {self.set_on:%B %Y}.")
+
+    @property
+    def summary_without_question(self) -> str:
+        return " ".join(self.lines_without_question)
 
 
 @dataclass(frozen=True)
@@ -204,12 +213,11 @@ class SleepWindowState:
 def state_for(
     db_session: Session | None,
     user_id: uuid.UUID | None,
-    answer: AnswerValue | None,
+    chosen: SleepWindow | None,
     today: date,
 ) -> SleepWindowState:
-    """The exercise for one person today: their diary opened for the last 14 nights (one query),
-    or nothing for a visitor, who has no diary."""
-    chosen = SleepWindow.from_answer(answer)
+    """The exercise for one person today, with the window they chose: their diary opened for the
+    last 14 nights (one query), or nothing for a visitor, who has no diary."""
     if user_id is None or db_session is None:
         return SleepWindowState(False, None, chosen, None)
     first = today - timedelta(days=DAYS_LOOKED_AT)

@@ -5,7 +5,8 @@ someone types before making one is kept for them in the meantime."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import groupby
 
@@ -16,27 +17,11 @@ from werkzeug.wrappers import Response as BaseResponse
 from portal.dates import today_in_london
 from portal.extensions import db
 from portal.forms import PortalForm
-from portal.guides import sleep_window, start_here
-from portal.guides.answers import (
-    anonymous_work,
-    delete_answer,
-    first_unfinished_step,
-    forget_anonymous_answer,
-    forget_anonymous_work,
-    keep_anonymous_work,
-    load_answers,
-    save_step,
-    start_again,
-)
-from portal.guides.blocks import QuestionnaireBlock, SleepWindowBlock
+from portal.guides import start_here
+from portal.guides.answers import AnswerStore, answer_store, first_unfinished_step
+from portal.guides.blocks import AnswersInGuide, Block
 from portal.guides.format import TOPICS, ParsedGuide, Step
-from portal.guides.forms import (
-    StartHereForm,
-    answers_from,
-    form_for,
-    questionnaire_urgent,
-    urgent_choices,
-)
+from portal.guides.forms import StartHereForm, StepForm, answers_from, form_for
 from portal.guides.library import (
     GuideNotFound,
     PublishedGuide,
@@ -45,35 +30,13 @@ from portal.guides.library import (
     published_guides,
     questionnaires,
 )
-from portal.guides.plan import (
-    orphan_answers,
-    plan_sections,
-    questionnaire_result,
-    scale_comparison,
-)
+from portal.guides.plan import PlanSection, orphan_answers, plan_sections
 from portal.guides.questionnaires import Questionnaires
-from portal.guides.sleep_window import SleepWindowState, state_for
-from portal.models.guides import AnswerValue
 from portal.security.csrf import keeps_form_on_csrf_failure
 from portal.security.headers import public_page
 from portal.security.sessions import current_session
 
 bp = Blueprint("guides", __name__, url_prefix="/guides")
-
-
-# What the block macros (templates/guides/blocks.html) compute from answers. As globals rather
-# than a context processor, blocks.html is imported without the page's context, so Jinja
-# evaluates it once instead of on every render.
-bp.add_app_template_global(sleep_window.in_words, "sleep_window_words")
-bp.add_app_template_global(sleep_window.NIGHTS_NEEDED, "sleep_window_nights_needed")
-for _helper in (
-    scale_comparison,
-    questionnaire_result,
-    questionnaire_urgent,
-    urgent_choices,
-    plan_sections,
-):
-    bp.add_app_template_global(_helper)
 
 
 @dataclass
@@ -83,18 +46,15 @@ class GuideInUse:
     published: PublishedGuide
     guide: ParsedGuide
     user_id: uuid.UUID | None
+    store: AnswerStore
 
     @cached_property
-    def answers(self) -> dict[str, AnswerValue]:
-        if self.user_id is None:
-            return anonymous_work(current_session(), self.guide.slug).answers
-        return load_answers(db.session, self.user_id, self.published.guide_id)
+    def answers(self) -> AnswersInGuide:
+        return AnswersInGuide(self.store.payloads(), questionnaires())
 
     @property
     def done(self) -> list[str]:
-        if self.user_id is None:
-            return anonymous_work(current_session(), self.guide.slug).done
-        return self.published.completed_steps
+        return self.store.done
 
     @property
     def resume_step(self) -> str | None:
@@ -111,7 +71,12 @@ def guide_in_use(slug: str) -> GuideInUse:
         published = published_guide(db.session, slug, user_id)
     except GuideNotFound:
         abort(404)
-    return GuideInUse(published, parsed_version(db.session, published.version_id), user_id)
+    return GuideInUse(
+        published,
+        parsed_version(db.session, published.version_id),
+        user_id,
+        answer_store(db.session, current_session(), user_id, published),
+    )
 
 
 def step_or_404(in_use: GuideInUse, step_id: str) -> Step:
@@ -172,6 +137,29 @@ def overview(slug: str) -> str:
     return render_template("guides/overview.html", in_use=in_use, guide=in_use.guide)
 
 
+@dataclass(frozen=True)
+class StepPage:
+    """What the block macros (templates/guides/blocks.html) draw from: each is called as
+    macro(block, page). Passed in rather than read from the page's context, blocks.html is
+    imported without context, so Jinja evaluates it once instead of on every render."""
+
+    guide: ParsedGuide
+    form: StepForm
+    answers: AnswersInGuide
+    # Each exercise's page_state() (like a sleep window's diary figures), by exercise id.
+    states: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def definitions(self) -> Questionnaires:
+        return self.answers.definitions
+
+    def state(self, block: Block) -> object | None:
+        return self.states.get(block.id or "")
+
+    def plan(self, include: tuple[str, ...] = ()) -> list[PlanSection]:
+        return plan_sections(self.guide, self.answers, include)
+
+
 @bp.route("/<slug>/steps/<step_id>", methods=["GET", "POST"])
 @public_page
 @keeps_form_on_csrf_failure
@@ -180,24 +168,19 @@ def step(slug: str, step_id: str) -> str | BaseResponse:
     in_use = guide_in_use(slug)
     guide = in_use.guide
     current = step_or_404(in_use, step_id)
-    definitions = questionnaires()
+    answers = in_use.answers
     formdata = request.form if request.method == "POST" else None
-    sleep_windows = _sleep_windows(in_use, current)
-    form = form_for(current, definitions, in_use.answers, formdata, sleep_windows)
-    # A sleep window can be set only once the diary has enough nights in it.
+    states = _page_states(in_use, current)
+    form = form_for(current, answers, formdata, states)
+    # Some can be answered only once the person has what they need (a sleep window, the nights
+    # of sleep diary to set it from).
     exercises_here = [
         block
         for block in current.answerable_blocks
-        if block.id not in sleep_windows or sleep_windows[block.id].can_choose
+        if block.can_answer(states.get(block.exercise_id))
     ]
     if request.method == "POST" and form.validate():
-        values = answers_from(form)
-        if in_use.user_id is None:
-            keep_anonymous_work(current_session(), slug, current.id, values)
-        else:
-            save_step(
-                db.session, in_use.user_id, in_use.published.guide_id, guide, current.id, values
-            )
+        in_use.store.save_step(guide, current.id, answers_from(form))
         return redirect(_after_saving(guide, current, shows_result=bool(exercises_here)))
     return render_template(
         "guides/step.html",
@@ -205,35 +188,25 @@ def step(slug: str, step_id: str) -> str | BaseResponse:
         guide=guide,
         step=current,
         form=form,
-        definitions=definitions,
+        page=StepPage(guide, form, answers, states),
         previous_step=guide.previous_step(current),
         next_step=guide.next_step(current),
-        urgent_help_anchor=_urgent_help_anchor(current, definitions),
-        sleep_windows=sleep_windows,
+        # A page sent back with errors opens there; saving goes to #result instead.
+        urgent_help_anchor=current.error_anchor(answers.definitions),
         exercises_here=exercises_here,
     )
 
 
-def _sleep_windows(in_use: GuideInUse, current: Step) -> dict[str, SleepWindowState]:
-    """Each sleep window on the step, with the person's diary figures (one more query, only on
-    such a step)."""
-    return {
-        block.id or "": state_for(
-            db.session, in_use.user_id, in_use.answers.get(block.id or ""), today_in_london()
-        )
-        for block in current.answerable_blocks
-        if isinstance(block, SleepWindowBlock)
-    }
-
-
-def _urgent_help_anchor(current: Step, definitions: Questionnaires) -> str | None:
-    """Where a page sent back with errors opens: on the urgent help, when it shows (a browser
-    scrolls to a form's #anchor only if that element is shown, else stays at the top). Without
-    JavaScript that page is the first chance to show it. Saving goes to #result instead."""
+def _page_states(in_use: GuideInUse, current: Step) -> dict[str, object]:
+    """What the step's exercises show besides their answers (a sleep window's diary figures:
+    one more query, only on such a step)."""
+    states: dict[str, object] = {}
     for block in current.answerable_blocks:
-        if isinstance(block, QuestionnaireBlock) and definitions[block.definition_id].urgent_items:
-            return f"{block.id}-urgent"
-    return None
+        saved = in_use.answers.of(block)
+        state = block.page_state(db.session, in_use.user_id, saved, today_in_london())
+        if state is not None:
+            states[block.exercise_id] = state
+    return states
 
 
 def _after_saving(guide: ParsedGuide, current: Step, *, shows_result: bool) -> str:
@@ -250,7 +223,7 @@ def _after_saving(guide: ParsedGuide, current: Step, *, shows_result: bool) -> s
 def finished(slug: str) -> str:
     """The end of a guide: the person's own answers on one printable page."""
     in_use = guide_in_use(slug)
-    sections = plan_sections(in_use.guide, in_use.answers, questionnaires())
+    sections = plan_sections(in_use.guide, in_use.answers)
     return render_template(
         "guides/finished.html", in_use=in_use, guide=in_use.guide, sections=sections
     )
@@ -264,7 +237,7 @@ def answers(slug: str) -> str:
         "guides/answers.html",
         in_use=in_use,
         guide=in_use.guide,
-        sections=plan_sections(in_use.guide, in_use.answers, questionnaires()),
+        sections=plan_sections(in_use.guide, in_use.answers),
         orphans=orphan_answers(in_use.guide, in_use.answers),
         form=PortalForm(),
     )
@@ -272,12 +245,7 @@ def answers(slug: str) -> str:
 
 @bp.post("/<slug>/answers/<block_id>/delete")
 def delete_one_answer(slug: str, block_id: str) -> BaseResponse:
-    in_use = guide_in_use(slug)
-    if in_use.user_id is None:
-        deleted = forget_anonymous_answer(current_session(), slug, block_id)
-    else:
-        deleted = delete_answer(db.session, in_use.user_id, in_use.published.guide_id, block_id)
-    if deleted:
+    if guide_in_use(slug).store.delete(block_id):
         flash("That answer has been deleted.")
     return redirect(url_for("guides.answers", slug=slug))
 
@@ -289,10 +257,7 @@ def start_over(slug: str) -> str | BaseResponse:
     in_use = guide_in_use(slug)
     form = PortalForm()
     if form.validate_on_submit():
-        if in_use.user_id is None:
-            forget_anonymous_work(current_session(), slug)
-        else:
-            start_again(db.session, in_use.user_id, in_use.published.guide_id)
+        in_use.store.start_again()
         flash(
             "Your answers in this guide have been deleted. You can start again whenever you like."
         )
