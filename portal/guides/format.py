@@ -152,11 +152,46 @@ def _raw_html_problems(lines: list[str], first_line: int, path: str) -> list[Gui
     ]
 
 
+BLOCK_IN_INTRODUCTION = (
+    "blocks go inside steps: the introduction is plain text, so move this block into a step"
+)
+
+
+def _subheading_problem(marks: str, level: int, number: int, path: str) -> GuideProblem | None:
+    """A ### or #### that skips a level under the heading above it."""
+    if len(marks) <= level + 1:
+        return None
+    return GuideProblem(
+        path,
+        number,
+        f"a {marks} heading must come under a {marks[:-1]} one: use {'#' * (level + 1)} here",
+    )
+
+
+def _step_heading(
+    heading: re.Match[str], number: int, path: str
+) -> tuple[StepSource, GuideProblem | None]:
+    """A step from its ## heading, with the problem in its id if there is one."""
+    step_id = heading.group("id")
+    problem = None
+    if step_id is None:
+        problem = GuideProblem(
+            path, number, f"a step needs an id: ## {heading.group('title')} {{#an-id}}"
+        )
+        step_id = f"missing-id-{number}"
+    else:
+        try:
+            check_id(step_id, number, "the step's")
+        except BlockProblem as wrong:
+            problem = GuideProblem(path, number, wrong.message)
+    return StepSource(number, step_id, heading.group("title")), problem
+
+
 def _steps(
     lines: list[str], start: int, path: str
 ) -> tuple[list[StepSource], list[str], list[GuideProblem]]:
     """Each step's lines, the introduction's, and problems."""
-    problems: list[GuideProblem] = []
+    found: list[GuideProblem | None] = []
     intro: list[str] = []
     steps: list[StepSource] = []
     in_fence = False
@@ -169,35 +204,15 @@ def _steps(
         heading = STEP_HEADING.match(text) if not in_fence else None
         subheading = SUBHEADING.match(text) if not in_fence else None
         if subheading:
-            marks = subheading.group("marks")
-            if len(marks) > level + 1:
-                problems.append(
-                    GuideProblem(
-                        path,
-                        number,
-                        f"a {marks} heading must come under a {marks[:-1]} one: "
-                        f"use {'#' * (level + 1)} here",
-                    )
-                )
-            level = len(marks)
+            found.append(_subheading_problem(subheading.group("marks"), level, number, path))
+            level = len(subheading.group("marks"))
         if heading:
             level = 2
-            step_id = heading.group("id")
-            if step_id is None:
-                problems.append(
-                    GuideProblem(
-                        path, number, f"a step needs an id: ## {heading.group('title')} {{#an-id}}"
-                    )
-                )
-                step_id = f"missing-id-{number}"
-            else:
-                try:
-                    check_id(step_id, number, "the step's")
-                except BlockProblem as problem:
-                    problems.append(GuideProblem(path, number, problem.message))
-            steps.append(StepSource(number, step_id, heading.group("title")))
+            step, problem = _step_heading(heading, number, path)
+            steps.append(step)
+            found.append(problem)
         elif text.startswith("# "):
-            problems.append(
+            found.append(
                 GuideProblem(
                     path,
                     number,
@@ -208,23 +223,15 @@ def _steps(
             steps[-1].body.append(text)
         else:
             if not in_fence and BLOCK_START.match(text.strip()):
-                problems.append(
-                    GuideProblem(
-                        path,
-                        number,
-                        "blocks go inside steps: the introduction is plain text, "
-                        "so move this block into a step",
-                    )
-                )
+                found.append(GuideProblem(path, number, BLOCK_IN_INTRODUCTION))
             intro.append(text)
-
     if not steps:
-        problems.append(
+        found.append(
             GuideProblem(
                 path, start + 1, "a guide needs at least one step: ## Step title {#step-id}"
             )
         )
-    return steps, intro, problems
+    return steps, intro, [problem for problem in found if problem is not None]
 
 
 def _cross_check(

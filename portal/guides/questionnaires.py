@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -109,62 +109,83 @@ def _line_of(text: str, needle: str, occurrence: int = 0) -> int:
     return lines[occurrence] if occurrence < len(lines) else 1
 
 
+@dataclass
+class _Problems:
+    """Problems in one definition file, each at the line of the key it is about."""
+
+    path: str
+    text: str
+    found: list[GuideProblem] = field(default_factory=list)
+
+    def add(self, needle: str, message: str, occurrence: int = 0) -> None:
+        self.found.append(GuideProblem(self.path, _line_of(self.text, needle, occurrence), message))
+
+
 def _problems_in(
     definition: dict[str, Any], path: str, text: str, contacts: Contacts
 ) -> list[GuideProblem]:
-    problems: list[GuideProblem] = []
-
-    def problem(needle: str, message: str, occurrence: int = 0) -> None:
-        problems.append(GuideProblem(path, _line_of(text, needle, occurrence), message))
-
+    problems = _Problems(path, text)
     missing = [key for key in REQUIRED_KEYS if key not in definition]
     if missing:
-        problem("id", f"missing {', '.join(missing)} (see guides/README.md)")
-        return problems
+        problems.add("id", f"missing {', '.join(missing)} (see guides/README.md)")
+        return problems.found
     if definition["id"] != Path(path).stem:
-        problem("id", f"id {definition['id']!r} must match the file name {Path(path).stem!r}")
-    items, options, bands = definition["items"], definition["options"], definition["bands"]
+        problems.add("id", f"id {definition['id']!r} must match the file name {Path(path).stem!r}")
+    items, options = definition["items"], definition["options"]
     if not items or not all(isinstance(item, str) and item.strip() for item in items):
-        problem("items", "items must be a list of questions")
+        problems.add("items", "items must be a list of questions")
     scores = [option.get("score") for option in options]
     if len(options) < 2 or not all(isinstance(s, int) and s >= 0 for s in scores):
-        problem("[[options]]", "at least two options, each with a label and a whole-number score")
-        return problems
+        problems.add(
+            "[[options]]", "at least two options, each with a label and a whole-number score"
+        )
+        return problems.found
     if scores != sorted(scores):
-        problem("[[options]]", "options must go from the lowest score to the highest")
-    maximum = len(items) * max(scores)
+        problems.add("[[options]]", "options must go from the lowest score to the highest")
+    _check_bands(definition["bands"], len(items) * max(scores), contacts, problems)
+    _check_urgent_items(definition, len(items), problems)
+    return problems.found
+
+
+def _check_bands(
+    bands: list[dict[str, Any]], maximum: int, contacts: Contacts, problems: _Problems
+) -> None:
+    """Every band well formed, and every total from 0 to `maximum` in exactly one band."""
     covered: list[int] = []
     for index, band in enumerate(bands):
         low, high = band.get("min"), band.get("max")
         if not (isinstance(low, int) and isinstance(high, int) and low <= high):
-            problem("[[bands]]", "each band needs whole numbers min <= max", index)
+            problems.add("[[bands]]", "each band needs whole numbers min <= max", index)
             continue
         if not band.get("label") or not band.get("message"):
-            problem("[[bands]]", "each band needs a label and a message", index)
+            problems.add("[[bands]]", "each band needs a label and a message", index)
         for unknown in mention_problems(str(band.get("message", "")), contacts):
-            problem("[[bands]]", unknown.message, index)
+            problems.add("[[bands]]", unknown.message, index)
         covered.extend(range(low, high + 1))
     gaps = sorted(set(range(maximum + 1)) - set(covered))
     overlaps = sorted({score for score in covered if covered.count(score) > 1})
-    outside = sorted(score for score in covered if score > maximum)
     if gaps:
-        problem("[[bands]]", f"no band covers the score(s) {gaps} (totals go from 0 to {maximum})")
+        problems.add(
+            "[[bands]]", f"no band covers the score(s) {gaps} (totals go from 0 to {maximum})"
+        )
     if overlaps:
-        problem("[[bands]]", f"more than one band covers {overlaps}")
-    if outside:
-        problem("[[bands]]", f"bands go above the highest possible total, {maximum}")
+        problems.add("[[bands]]", f"more than one band covers {overlaps}")
+    if any(score > maximum for score in covered):
+        problems.add("[[bands]]", f"bands go above the highest possible total, {maximum}")
+
+
+def _check_urgent_items(definition: dict[str, Any], item_count: int, problems: _Problems) -> None:
     for number in definition.get("urgent_items", []):
-        if not isinstance(number, int) or not 1 <= number <= len(items):
-            problem(
+        if not isinstance(number, int) or not 1 <= number <= item_count:
+            problems.add(
                 "urgent_items",
-                f"urgent item {number!r} is not an item number from 1 to {len(items)}",
+                f"urgent item {number!r} is not an item number from 1 to {item_count}",
             )
     if definition.get("urgent_items") and not str(definition.get("urgent_message", "")).strip():
-        problem(
+        problems.add(
             "urgent_items",
             "urgent items need an urgent_message, shown in place of the band's message",
         )
-    return problems
 
 
 def load_questionnaire(
