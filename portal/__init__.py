@@ -68,6 +68,8 @@ from portal.security.data_keys import (
 from portal.security.headers import set_security_headers
 from portal.security.passwords import PasswordHashing
 from portal.security.sessions import ServerSessionInterface, current_session, idle_minutes_for
+from portal.staff.boundary import install_privacy_boundary
+from portal.staff.views import bp as staff_bp
 from portal.verify.views import bp as verify_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -126,6 +128,8 @@ def create_app(config: BaseConfig | None = None) -> Flask:
 
     app.before_request(check_csrf)
     app.after_request(set_security_headers)
+    # Staff and admin pages never reach people's private records (portal.staff.boundary).
+    install_privacy_boundary(app)
     register_error_pages(app)
 
     register_journeys(
@@ -176,6 +180,8 @@ def create_app(config: BaseConfig | None = None) -> Flask:
             Journey(account_bp),
             # Managing staff accounts: admins only, not in the menu.
             Journey(admin_bp, stylesheet="css/auth.css"),
+            # Staff writing and publishing guides: not in the menu, found by staff at /staff.
+            Journey(staff_bp, stylesheet="css/staff.css"),
             # Checking an evidence pack: public, for officers, and not in the menu.
             Journey(verify_bp),
         ),

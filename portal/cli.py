@@ -18,7 +18,14 @@ from portal.auth.slowdowns import forget_old_slowdowns
 from portal.contacts import current_contacts
 from portal.database import SQLITE_BUSY_SECONDS, empty_write_ahead_log, is_sqlite
 from portal.extensions import db, keystore_db
-from portal.guides.library import GUIDES_FOLDER, check_files, check_folder, guide_files, sync_folder
+from portal.guides.library import (
+    GUIDES_FOLDER,
+    check_files,
+    check_folder,
+    export_published,
+    guide_files,
+    sync_folder,
+)
 from portal.guides.problems import GuideInvalid
 from portal.guides.questionnaires import load_questionnaires
 from portal.incidents.signing import new_signing_key
@@ -35,7 +42,9 @@ sessions_cli = AppGroup("sessions", help="Signed-in sessions.")
 staff_cli = AppGroup("staff", help="Staff and admin accounts.")
 
 guides_cli = AppGroup(
-    "guides", help="Guides: check the Markdown files and load them into the site."
+    "guides",
+    help="Guides: check the Markdown files, load them into the site, and write the ones "
+    "published in the browser back.",
 )
 
 
@@ -157,7 +166,8 @@ def guides_check(paths: tuple[Path, ...]) -> None:
 
 @guides_cli.command("sync")
 def guides_sync() -> None:
-    """Save and publish each guide in guides/ whose text has changed."""
+    """Save and publish each guide in guides/ whose text has changed. A guide changed in the
+    staff area since is skipped, with the reason: this never overwrites staff work."""
     try:
         report = sync_folder(db.session)
     except GuideInvalid as invalid:
@@ -166,7 +176,31 @@ def guides_sync() -> None:
         raise click.exceptions.Exit(1) from None
     for name in report.saved:
         click.echo(f"Published {name}")
-    click.echo(f"{len(report.saved)} published, {len(report.unchanged)} unchanged.")
+    for reason in report.skipped:
+        click.echo(f"Skipped {reason}")
+    summary = f"{len(report.saved)} published, {len(report.unchanged)} unchanged"
+    if report.skipped:
+        summary += f", {len(report.skipped)} skipped (changed in the staff area)"
+    click.echo(f"{summary}.")
+
+
+@guides_cli.command("export")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=GUIDES_FOLDER,
+    show_default="guides/",
+    help="The folder to write <slug>.md files into.",
+)
+def guides_export(out: Path) -> None:
+    """Write each published guide, as published (in the browser or from a file), to
+    <slug>.md, so revisions made in the staff area go into version control."""
+    report = export_published(db.session, out)
+    for name in report.written:
+        click.echo(f"Wrote {out / name}")
+    for slug in report.not_published:
+        click.echo(f"Left out {slug}: not published")
+    click.echo(f"{len(report.written)} written, {len(report.unchanged)} unchanged.")
 
 
 @staff_cli.command("create")

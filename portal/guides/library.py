@@ -1,34 +1,42 @@
-"""Published guides: finding them, parsing each version once per process, and loading guides/.
+"""Published guides: finding them, parsing each revision once per process, publishing new
+revisions, and the two ways guides/ and the database meet.
 
-The database holds every version of every guide; a guide's published version is what people see.
-`flask guides sync` saves each file in guides/ as a new version when its text has changed.
+The database holds every revision of every guide; a guide's published one is what people see.
+`flask guides sync` saves each file in guides/ as a new revision when its text has changed, unless
+staff have published a newer revision in the browser or taken the guide down (then the guide is
+skipped and the report says why: it never overwrites staff work). `flask guides export` writes
+each published revision back into guides/, so browser edits go into version control.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import BindParameter, Row, Select, and_, bindparam, select
+from sqlalchemy import BindParameter, Row, Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from portal.contacts import Contacts, current_contacts
 from portal.guides.format import ParsedGuide, parse_guide
 from portal.guides.problems import GuideInvalid, GuideProblem
 from portal.guides.questionnaires import Questionnaires, load_questionnaires
-from portal.models.guides import Guide, GuideProgress, GuideVersion
+from portal.models.guides import Guide, GuideDraft, GuideProgress, GuideVersion
 
 QUESTIONNAIRES_EXTENSION = "portal.questionnaires"
 GUIDES_FOLDER = Path(__file__).resolve().parents[2] / "guides"
 PARSED_VERSIONS_KEPT = 64
+FILE_ORIGIN = "file"
+STAFF_ORIGIN = "staff"
+VERSION_LINE = re.compile(r"^version\s*:.*$")
 
 
 class GuideNotFound(Exception):
@@ -128,7 +136,7 @@ _PUBLISHED_COLUMNS = (
 )
 
 
-def _published(user_id: uuid.UUID | BindParameter[Any] | None) -> Select[Any]:
+def _published(user_id: uuid.UUID | BindParameter[Any] | None) -> Select[*tuple[Any, ...]]:
     return (
         select(*_PUBLISHED_COLUMNS)
         .join(GuideVersion, GuideVersion.id == Guide.published_version_id)
@@ -178,7 +186,14 @@ def source_hash(source: str) -> str:
 
 
 def save_version(
-    db_session: Session, guide_source: str, path: str, origin: str, *, publish: bool
+    db_session: Session,
+    guide_source: str,
+    path: str,
+    origin: str,
+    *,
+    publish: bool,
+    author_id: uuid.UUID | None = None,
+    change_note: str = "",
 ) -> tuple[GuideVersion, bool]:
     """Store a guide's text as a new version (unless identical to one stored); returns
     (version, whether it was new). GuideInvalid when it does not parse, or when its version
@@ -218,38 +233,192 @@ def save_version(
         source=guide_source,
         source_hash=digest,
         origin=origin,
+        author_id=author_id,
+        change_note=change_note,
     )
     if new:
         db_session.add(version)
         db_session.flush()
+        guide.last_edited_at = version.created_at
+        guide.last_edited_by_id = author_id
     if publish:
         guide.published_version_id = version.id
+        guide.unpublished_at = None
     return version, new
+
+
+def with_version_number(source: str, number: int) -> str:
+    """The guide's text with its front matter's version set to `number` (added if missing)."""
+    lines = source.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return source  # no front matter: parsing will say so
+    for index in range(1, len(lines)):
+        if lines[index].strip() == "---":
+            lines.insert(index, f"version: {number}")
+            return "\n".join(lines)
+        if VERSION_LINE.match(lines[index]):
+            lines[index] = f"version: {number}"
+            return "\n".join(lines)
+    return source
+
+
+def newest_revision_number(db_session: Session, guide_id: uuid.UUID) -> int:
+    """The highest revision number a guide has, 0 when it has none."""
+    newest = db_session.scalar(
+        select(func.max(GuideVersion.number)).where(GuideVersion.guide_id == guide_id)
+    )
+    return newest or 0
+
+
+def publish_revision(
+    db_session: Session,
+    guide: Guide,
+    source: str,
+    *,
+    author_id: uuid.UUID,
+    change_note: str,
+) -> GuideVersion:
+    """Publish staff's text as the guide's next revision, numbered after every revision so far
+    (its front matter's version is set to match, so an exported file says which it is). The
+    caller commits; two publishing at once collide on the revision number and one fails.
+    GuideInvalid when the text has a problem."""
+    number = newest_revision_number(db_session, guide.id) + 1
+    numbered = with_version_number(source, number)
+    _, problems = check_source(numbered, f"{guide.slug}.md", questionnaires(), slug=guide.slug)
+    if problems:
+        raise GuideInvalid(problems)
+    version, _ = save_version(
+        db_session,
+        numbered,
+        f"{guide.slug}.md",
+        STAFF_ORIGIN,
+        publish=True,
+        author_id=author_id,
+        change_note=change_note,
+    )
+    return version
 
 
 @dataclass(frozen=True)
 class SyncReport:
     saved: list[str]
     unchanged: list[str]
+    # "file.md: why", for each guide left as staff made it in the browser.
+    skipped: list[str] = field(default_factory=list)
 
 
 def guide_files(folder: Path) -> list[Path]:
     return sorted(path for path in folder.glob("*.md") if path.name != "README.md")
 
 
+def _staff_work_in_the_way(
+    db_session: Session, source: str, path: Path, definitions: Questionnaires
+) -> str | None:
+    """Why this file must not be published over what staff did in the browser, if it must not:
+    the guide was taken down there, is being written there and was never published, or has a
+    staff revision at least as new as the file's version (unless the file is that revision,
+    exported)."""
+    parsed_guide = parse_guide(source, str(path), definitions, current_contacts())
+    guide = guide_by_slug(db_session, parsed_guide.slug)
+    if guide is None:
+        return None
+    if guide.unpublished_at is not None:
+        return "unpublished in the staff area; publish it again there"
+    newest_staff = db_session.execute(
+        select(GuideVersion.number, GuideVersion.source_hash)
+        .where(GuideVersion.guide_id == guide.id, GuideVersion.origin == STAFF_ORIGIN)
+        .order_by(GuideVersion.number.desc())
+        .limit(1)
+    ).first()
+    if newest_staff is None:
+        never_published = (
+            guide.published_version_id is None and newest_revision_number(db_session, guide.id) == 0
+        )
+        has_draft = db_session.get(GuideDraft, guide.id) is not None
+        return "being written in the staff area" if never_published and has_draft else None
+    number, digest = newest_staff
+    if parsed_guide.version > number:
+        return None
+    if parsed_guide.version == number and digest == source_hash(source):
+        return None  # the file is the staff revision itself, exported
+    return (
+        f"revision {number} was published in the staff area, and the file is version "
+        f"{parsed_guide.version}: run `flask guides export` to bring it into guides/, "
+        "then edit from there"
+    )
+
+
 def sync_folder(db_session: Session, folder: Path = GUIDES_FOLDER) -> SyncReport:
-    """Save and publish every guide in `folder` whose text has changed; all or nothing."""
+    """Save and publish every guide in `folder` whose text has changed, except those staff
+    have changed in the browser since (skipped, with the reason); all or nothing."""
     problems = check_folder(folder)
     if problems:
         raise GuideInvalid(problems)
-    saved, unchanged = [], []
+    saved: list[str] = []
+    unchanged: list[str] = []
+    skipped: list[str] = []
     for path in guide_files(folder):
-        version, new = save_version(
-            db_session, path.read_text(encoding="utf-8"), str(path), "file", publish=True
-        )
+        source = path.read_text(encoding="utf-8")
+        reason = _staff_work_in_the_way(db_session, source, path, questionnaires())
+        if reason is not None:
+            skipped.append(f"{path.name}: {reason}")
+            continue
+        version, new = save_version(db_session, source, str(path), FILE_ORIGIN, publish=True)
         (saved if new else unchanged).append(f"{path.name} (version {version.number})")
     db_session.commit()
-    return SyncReport(saved, unchanged)
+    return SyncReport(saved, unchanged, skipped)
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    written: list[str]
+    unchanged: list[str]
+    not_published: list[str]
+
+
+def export_published(db_session: Session, folder: Path = GUIDES_FOLDER) -> ExportReport:
+    """Write each guide's published revision to `folder`/<slug>.md, exactly as published (so a
+    later `guides sync` finds it unchanged). Unpublished and never-published guides are left
+    alone."""
+    written: list[str] = []
+    unchanged: list[str] = []
+    not_published: list[str] = []
+    rows = db_session.execute(
+        select(Guide.slug, GuideVersion.number, GuideVersion.source)
+        .outerjoin(GuideVersion, GuideVersion.id == Guide.published_version_id)
+        .order_by(Guide.slug)
+    ).all()
+    folder.mkdir(parents=True, exist_ok=True)
+    for slug, number, source in rows:
+        if source is None:
+            not_published.append(slug)
+            continue
+        path = folder / f"{slug}.md"
+        name = f"{path.name} (version {number})"
+        if path.exists() and path.read_text(encoding="utf-8") == source:
+            unchanged.append(name)
+            continue
+        path.write_text(source, encoding="utf-8")
+        written.append(name)
+    return ExportReport(written, unchanged, not_published)
+
+
+def check_source(
+    source: str, path: str, definitions: Questionnaires, *, slug: str | None = None
+) -> tuple[ParsedGuide | None, list[GuideProblem]]:
+    """A guide's text parsed, or every problem in it, as `flask guides check` reports them;
+    `slug`, when given, is the one the guide must keep (its address never changes)."""
+    try:
+        guide = parse_guide(source, path, definitions, current_contacts())
+    except GuideInvalid as invalid:
+        return None, invalid.problems
+    if slug is not None and guide.slug != slug:
+        line = next(
+            (n for n, text in enumerate(source.split("\n"), 1) if text.startswith("slug:")), 2
+        )
+        message = f"the slug must stay {slug!r}: a guide's address never changes once made"
+        return None, [GuideProblem(path, line, message)]
+    return guide, []
 
 
 def check_files(paths: list[Path], definitions: Questionnaires) -> list[GuideProblem]:
@@ -257,12 +426,9 @@ def check_files(paths: list[Path], definitions: Questionnaires) -> list[GuidePro
     problems: list[GuideProblem] = []
     slugs: dict[str, str] = {}
     for path in paths:
-        try:
-            guide = parse_guide(
-                path.read_text(encoding="utf-8"), str(path), definitions, current_contacts()
-            )
-        except GuideInvalid as invalid:
-            problems.extend(invalid.problems)
+        guide, found = check_source(path.read_text(encoding="utf-8"), str(path), definitions)
+        if guide is None:
+            problems.extend(found)
             continue
         if guide.slug in slugs:
             problems.append(

@@ -1,9 +1,10 @@
 """Typed SQLAlchemy models, one module per area. Importing this package registers them all."""
 
 from portal.models.accounts import AccountToken, RecoveryCode, SignInSlowdown, User, WebSession
+from portal.models.audit import StaffAuditEvent
 from portal.models.base import Base
 from portal.models.diary import DiaryEntry, SleepNight
-from portal.models.guides import Guide, GuideAnswer, GuideProgress, GuideVersion
+from portal.models.guides import Guide, GuideAnswer, GuideDraft, GuideProgress, GuideVersion
 from portal.models.incidents import (
     ChainCheckpoint,
     ChainLink,
@@ -22,6 +23,7 @@ __all__ = [
     "EvidenceFile",
     "Guide",
     "GuideAnswer",
+    "GuideDraft",
     "GuideProgress",
     "GuideVersion",
     "Incident",
@@ -30,6 +32,7 @@ __all__ = [
     "RecoveryCode",
     "SignInSlowdown",
     "SleepNight",
+    "StaffAuditEvent",
     "User",
     "WebSession",
     "WrappedDataKey",

@@ -25,7 +25,7 @@ import time
 import uuid
 from collections import OrderedDict
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import Connection, bindparam, delete, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -50,6 +50,19 @@ SHRED_WAIT_SECONDS = 2
 REWRITE_WAIT_SECONDS = 10
 REWRITE_LOCK_TIMEOUT = "2s"
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's error code when lock_timeout runs out
+# Set on `g` for a request that must never open other people's records (staff and admin pages:
+# portal.staff.boundary); its value is the one account whose key may still open, the signed-in
+# member of staff's own (or None).
+SEALED_OFF = "private_records_sealed_off"
+
+
+class PrivateRecordsSealedOff(Exception):
+    """A staff or admin request asked for someone else's data key: nothing of theirs opens there."""
+
+
+def seal_off_private_records(own_account: uuid.UUID | None) -> None:
+    """From now until the request ends, cipher_for() refuses every account but `own_account`."""
+    setattr(g, SEALED_OFF, (own_account,))
 
 
 class DataKeyCache:
@@ -133,6 +146,9 @@ _WRAPPED_KEY = select(WrappedDataKey.kek_id, WrappedDataKey.wrapped_key).where(
 
 def cipher_for(user_id: uuid.UUID) -> FieldCipher:
     """The FieldCipher for an account; DataKeyMissing if it has been shredded."""
+    sealed_off = g.get(SEALED_OFF)
+    if sealed_off is not None and sealed_off != (user_id,):
+        raise PrivateRecordsSealedOff("no one else's data key opens in a staff or admin request")
     cache = _cipher_cache()
     cipher = cache.get(user_id)
     if cipher is None:
