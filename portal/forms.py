@@ -149,6 +149,9 @@ class DropDownField(SelectField):
     a tampered form can send it) gets `invalid_message` in plain words. A list the page did not
     show sends nothing, which is allowed."""
 
+    data: str | None
+
+
     def __init__(
         self,
         label: str | None = None,

@@ -26,6 +26,7 @@ from flask import Flask, g, has_app_context, request
 from flask.wrappers import Response
 from flask_login import current_user
 from sqlalchemy import ColumnElement, ScalarSelect, Select, TextClause, event, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.selectable import TableClause
@@ -218,7 +219,9 @@ def work_in_ids(
     return found
 
 
-def staff_name(account_id: ColumnElement[uuid.UUID | None]) -> ScalarSelect[str]:
+def staff_name(
+    account_id: ColumnElement[uuid.UUID | None] | InstrumentedAttribute[uuid.UUID | None],
+) -> ScalarSelect[str]:
     """The username of the staff account `account_id` names, for a SELECT; NULL when it names
     anyone else (a person, or an account that has left the staff), so no person's name shows."""
     return (

@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from portal.guides.library import GuideNotFound
@@ -66,7 +67,7 @@ _NEWEST_TITLE = (
 )
 
 
-def _guides() -> Select[Any]:
+def _guides() -> Select[tuple[Any, ...]]:
     return (
         select(
             Guide.id,
@@ -87,8 +88,8 @@ def _guides() -> Select[Any]:
     )
 
 
-def _from_row(row: Row[Any]) -> StaffGuide:
-    (
+def _from_row(row: Sequence[Any]) -> StaffGuide:
+    (  # the columns of _guides(), in order
         guide_id,
         slug,
         published_id,
