@@ -151,7 +151,6 @@ class DropDownField(SelectField):
 
     data: str | None
 
-
     def __init__(
         self,
         label: str | None = None,
