@@ -14,6 +14,7 @@ from portal.guides.format import parse_guide
 from portal.guides.library import GUIDES_FOLDER, guide_by_slug, guide_files, publish_revision
 from portal.guides.problems import GuideInvalid
 from portal.guides.questionnaires import load_questionnaires
+from portal.staff.forms import MAX_GUIDE_CHARACTERS
 from portal.staff.readability import readability
 from tests.support.client import AccountHelper, CheckingClient
 from tests.support.staff_area import staff_signed_in
@@ -201,3 +202,17 @@ def test_the_editor_flags_a_step_that_is_hard_to_read(
         if "hard to read" in row.get_text()
     ]
     assert "2. Sleep and mood" in flagged
+
+
+def test_a_text_too_long_to_save_is_not_previewed_and_says_why(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    staff_signed_in(client, app, accounts)
+    source = (GUIDES_FOLDER / "better-sleep.md").read_text()
+    too_long = source + "\n" + "x" * (MAX_GUIDE_CHARACTERS - len(source))
+    answer = preview(client, "better-sleep", too_long, "how-you-sleep")
+    assert answer["problems"] == 1
+    problems = BeautifulSoup(answer["html"], "html.parser").select("[data-preview-problems] li")
+    assert f"{MAX_GUIDE_CHARACTERS:,} characters or fewer" in problems[0].get_text()
+    # One character fewer is previewed as usual.
+    assert preview(client, "better-sleep", too_long[:-1], "how-you-sleep")["problems"] == 0

@@ -13,6 +13,7 @@ from portal.guides.format import TOPICS
 
 MAX_GUIDE_CHARACTERS = 100_000
 MAX_NOTE_CHARACTERS = 500
+TOO_LONG = f"A guide must be {MAX_GUIDE_CHARACTERS:,} characters or fewer"
 
 
 def _one_line(value: Any) -> Any:
@@ -57,7 +58,7 @@ class EditGuideForm(PortalForm):
             Required("Enter the guide's text"),
             MaxLength(
                 MAX_GUIDE_CHARACTERS,
-                f"A guide must be {MAX_GUIDE_CHARACTERS:,} characters or fewer",
+                TOO_LONG,
             ),
         ],
     )

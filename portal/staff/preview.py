@@ -17,6 +17,7 @@ from portal.guides.forms import form_for
 from portal.guides.library import check_source, questionnaires
 from portal.guides.problems import GuideProblem
 from portal.guides.views import StepPage
+from portal.staff.forms import MAX_GUIDE_CHARACTERS, TOO_LONG
 from portal.staff.readability import Readability, prose_of, readability
 
 INTRODUCTION = ""  # the id the step chooser gives the guide's introduction
@@ -79,6 +80,11 @@ def step_body(guide: ParsedGuide, step: Step) -> Markup:
 def preview_guide(source: str, slug: str, step_id: str | None) -> Preview:
     """Check the text and draw the step asked for (the introduction, at the top of the text,
     if none is)."""
+    if len(source) > MAX_GUIDE_CHARACTERS:  # the editor refuses to save it, so never parse it
+        too_long = GuideProblem(f"{slug}.md", 1, TOO_LONG)
+        return Preview(
+            [too_long], [StepChoice(INTRODUCTION, "Introduction")], INTRODUCTION, None, None, []
+        )
     choices = step_choices(source)
     guide, problems = check_source(source, f"{slug}.md", questionnaires(), slug=slug)
     if guide is None:
