@@ -11,7 +11,9 @@ from flask.cli import AppGroup, with_appcontext
 
 from portal import migrate
 from portal.account.services import delete_unused_accounts
+from portal.admin.services import StaffAccountNotFound, staff_user_named
 from portal.auth.roles import Role, give_role
+from portal.auth.second_factor import forget_second_factor
 from portal.auth.services import RegistrationRefused
 from portal.auth.services import register as register_account
 from portal.auth.slowdowns import forget_old_slowdowns
@@ -224,6 +226,21 @@ def staff_create(name: str, role: str, password: str) -> None:
     click.echo(f"Made {role} account {account.user.username}. Its recovery codes, shown once:")
     for code in account.recovery_codes:
         click.echo(f"  {code}")
+
+
+@staff_cli.command("reset-code")
+@click.argument("username")
+def staff_reset_code(username: str) -> None:
+    """Forget a staff or admin account's authenticator app, for an admin who has lost both the
+    phone and the recovery codes and has no other admin to do it from the Staff accounts page.
+    Its sessions end; it sets up a new app at its next sign-in."""
+    try:
+        user = staff_user_named(db.session, username)
+    except StaffAccountNotFound:
+        raise click.ClickException(f"No staff or admin account is called {username}") from None
+    forget_second_factor(db.session, user)
+    db.session.commit()
+    click.echo(f"{username} sets up a new authenticator app at its next sign-in.")
 
 
 def register(app: Flask) -> None:

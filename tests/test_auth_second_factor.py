@@ -425,3 +425,25 @@ def test_the_support_helper_signs_staff_in_with_the_second_factor(
     with client.session_transaction() as session:
         assert session[SESSION_ROLE] == role.value
         assert session[SESSION_SECOND_FACTOR] is True
+
+
+def test_flask_staff_reset_code_makes_an_admin_set_up_a_new_app(
+    app: Flask, client: CheckingClient
+) -> None:
+    username = sign_in_as(client, app, Role.ADMIN, name="boss")
+    result = app.test_cli_runner().invoke(args=["staff", "reset-code", username])
+    assert result.exit_code == 0, result.output
+    assert "sets up a new authenticator app" in result.output
+    # The session that passed the old app's code has ended, and the next sign-in sets up anew.
+    assert client.get(ADMIN_PAGE).status_code == 404  # as for anyone signed out
+    assert sign_in_with_password(client, username).startswith("/sign-in/code")
+    assert client.get("/sign-in/code").location.startswith("/sign-in/set-up-code")
+
+
+def test_flask_staff_reset_code_refuses_a_persons_account(
+    app: Flask, accounts: AccountHelper
+) -> None:
+    person = accounts.register(accounts.new_client())
+    result = app.test_cli_runner().invoke(args=["staff", "reset-code", person.username])
+    assert result.exit_code == 1
+    assert "No staff or admin account is called" in result.output

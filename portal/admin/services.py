@@ -100,7 +100,18 @@ def create_staff_account(db_session: Session, chosen_name: str, role: Role) -> H
     return HandOver(account.user.username, password, account.recovery_codes)
 
 
+def staff_user_named(db_session: Session, username: str) -> User:
+    """The staff or admin account with this username; StaffAccountNotFound for anyone else."""
+    user = db_session.scalars(
+        select(User).where(User.username == username, User.role.in_(STAFF_ROLES))
+    ).one_or_none()
+    if user is None:
+        raise StaffAccountNotFound
+    return user
+
+
 def _not_own(user: User, acting_admin_id: uuid.UUID) -> None:
+
     if user.id == acting_admin_id:
         raise OwnAccount
 
