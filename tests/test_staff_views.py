@@ -96,6 +96,29 @@ def test_the_audit_log_is_forbidden_to_staff_and_open_to_admins(
     assert "/staff/audit-log" in admin.get("/staff").get_data(as_text=True)
 
 
+def header_links(response: TestResponse) -> list[str]:
+    return [link.get_text() for link in soup_of(response).select(".site-nav a")]
+
+
+def staff_menu(response: TestResponse) -> list[str]:
+    return [link.get_text() for link in soup_of(response).select(".sub-nav a")]
+
+
+def test_the_header_leads_staff_to_the_staff_area_and_people_never_see_it(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    staff_signed_in(client, app, accounts)
+    assert "Staff area" in header_links(client.get("/guides"))
+    person = accounts.new_client()
+    accounts.register(person)
+    assert "Staff area" not in header_links(person.get("/guides"))
+    admin = accounts.new_client()
+    staff_signed_in(admin, app, accounts, Role.ADMIN)
+    # Admins move between the guides and the staff accounts from the staff area's own menu.
+    assert "Staff accounts" in staff_menu(admin.get("/staff"))
+    assert "Staff accounts" not in staff_menu(client.get("/staff"))
+
+
 # The list of guides -------------------------------------------------------------------------------
 
 
