@@ -35,7 +35,11 @@ from portal.dates import TEMPLATE_FILTERS
 from portal.diary.export import diary_section, sleep_section
 from portal.diary.sleep_views import bp as sleep_bp
 from portal.diary.views import bp as diary_bp
-from portal.errors import log_exception_without_message, register_error_pages
+from portal.errors import (
+    log_exception_without_message,
+    refuse_without_sessions,
+    register_error_pages,
+)
 from portal.extensions import csrf, db, keystore_db, limiter, login_manager
 from portal.forms import fields_with_errors
 from portal.guides.export import guides_section
@@ -126,6 +130,7 @@ def create_app(config: BaseConfig | None = None) -> Flask:
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
     app.context_processor(_layout_context)
 
+    app.before_request(refuse_without_sessions)  # before the CSRF check, which needs the session
     app.before_request(check_csrf)
     app.after_request(set_security_headers)
     # Staff and admin pages never reach people's private records (portal.staff.boundary).

@@ -14,10 +14,18 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, CursorResult, Delete, Engine, Update, create_engine, event
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 # How long a SQLite connection waits for another to finish before giving up.
 SQLITE_BUSY_SECONDS = 15
+# How long to wait for PostgreSQL to answer a new connection: a host that has gone silent
+# would otherwise hold a worker, and the person's request, until the OS gives up (minutes).
+POSTGRES_CONNECT_SECONDS = 5
+# What a database that is down, restarting, unreachable or too busy raises: the request gets
+# the "try again in a moment" page (portal.errors), never a traceback.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, InterfaceError, PoolTimeout)
 
 
 def engine_for(url: str, *, autocommit: bool = False) -> Engine:
@@ -25,7 +33,12 @@ def engine_for(url: str, *, autocommit: bool = False) -> Engine:
     # hide_parameters: errors and logs never show the values in a statement (private text).
     # pool_pre_ping: a connection gone stale (a database restart, a firewall's idle cut) is
     # replaced before use, so a request, and the diary entry it carries, never fails on one.
-    options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
+    options: dict[str, Any] = {
+        "pool_pre_ping": True,
+        "hide_parameters": True,
+        "connect_args": {"connect_timeout": POSTGRES_CONNECT_SECONDS},
+    }
+
     if url.startswith("sqlite"):
         # One engine serves every thread of the development server; SQLite itself serialises writes.
         options = {
@@ -147,3 +160,12 @@ class Database:
         session = g.pop(self._g_name, None)
         if session is not None:
             session.close()
+
+
+def rollback_quietly(session: Session) -> None:
+    """End the session's transaction after the database failed; a connection that is already
+    gone cannot roll back, and is discarded by the pool instead."""
+    try:
+        session.rollback()
+    except DATABASE_UNAVAILABLE:
+        session.close()

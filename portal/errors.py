@@ -8,11 +8,14 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, render_template
+from flask import Flask, Response, current_app, g, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from portal.extensions import db, limiter
+from portal.database import DATABASE_UNAVAILABLE, rollback_quietly
+from portal.extensions import db, keystore_db, limiter, login_manager
+from portal.held_writing import posted_writing
+from portal.security.sessions import ServerSessionInterface, current_session
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,11 @@ ERROR_PAGES: dict[int, ErrorPage] = {
         "To keep accounts safe, there is a limit on how often this can be tried. "
         "Wait a few minutes, then try again.",
     ),
+    503: ErrorPage(
+        "Sorry, the service is busy",
+        "We could not reach our records just now. Nothing you saved before has been lost. "
+        "Wait a few seconds, then try again.",
+    ),
     500: ErrorPage(
         "Sorry, there is a problem with the service",
         "Nothing you saved before this has been lost. Try again later.",
@@ -76,7 +84,54 @@ def render_error(status: int) -> tuple[str, int, dict[str, str]]:
     return render_template("errors/error.html", page=page, status=status), status, headers
 
 
-def handle_http_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+# How long the "try again" page asks a browser or proxy to wait: about a database restart.
+RETRY_UNAVAILABLE_SECONDS = 10
+
+
+def refuse_without_sessions() -> None:
+    """before_request: a request whose session could not be read (the database is down) gets
+    the "try again" page rather than being served as if signed out. Visitors without a session
+    still get every page that needs no database: the help lines, the privacy page."""
+    if current_session().unavailable:
+        raise ServiceUnavailable
+
+
+def render_unavailable() -> Response:
+    """The 503 page, drawn without the database: in the site's layout with Quick exit and the
+    help lines, and, for a form that keeps writing, everything typed with a way to send it again."""
+    # Keep the signed-in account as it was loaded (the rollback would expire it, and reloading
+    # it needs the database); if it never loaded, draw the page as for a visitor.
+    db.session.expunge_all()
+    rollback_quietly(db.session)
+    rollback_quietly(keystore_db.session)
+    if "_login_user" not in g:
+        g._login_user = login_manager.anonymous_user()
+    writing = posted_writing()
+    if writing:
+        body = render_template(
+            "errors/not_saved.html", writing=writing, token=request.form.get("csrf_token", "")
+        )
+    else:
+        body = render_template("errors/error.html", page=ERROR_PAGES[503], status=503)
+    response = make_response(body, 503, {"Retry-After": str(RETRY_UNAVAILABLE_SECONDS)})
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "ends_session_whatever_the_token", False):
+        # Sign out and Quick exit always take the session out of the browser, whatever the
+        # database is doing; the row ends with the idle time.
+        interface = current_app.session_interface
+        assert isinstance(interface, ServerSessionInterface)  # noqa: S101 (create_app sets it)
+        interface.forget_cookie(current_app, response)
+    return response
+
+
+def handle_database_unavailable(error: Exception) -> Response:
+    log.warning("The database did not answer (%s): sent the try-again page.", type(error).__name__)
+    return render_unavailable()
+
+
+def handle_http_error(error: HTTPException) -> tuple[str, int, dict[str, str]] | Response:
+    if error.code == 503:
+        return render_unavailable()
     # A view that failed part-way must not leave a transaction open under the error page.
     db.session.rollback()
     return render_error(error.code or 500)
@@ -87,7 +142,13 @@ def handle_csrf_error(_error: CSRFError) -> tuple[str, int, dict[str, str]]:
     return render_error(400)
 
 
-def handle_unexpected_error(_error: InternalServerError) -> tuple[str, int, dict[str, str]]:
+def handle_unexpected_error(
+    error: InternalServerError,
+) -> tuple[str, int, dict[str, str]] | Response:
+    # A database failure while the response was being finished (saving the session) arrives
+    # here rather than at its own handler.
+    if isinstance(error.original_exception, DATABASE_UNAVAILABLE):
+        return handle_database_unavailable(error.original_exception)
     db.session.rollback()
     return render_error(500)
 
@@ -104,6 +165,8 @@ def log_exception_without_message(exc_info: tuple[type[BaseException], BaseExcep
 
 
 def register_error_pages(app: Flask) -> None:
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.register_error_handler(unavailable, handle_database_unavailable)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(InternalServerError, handle_unexpected_error)
     app.register_error_handler(HTTPException, handle_http_error)

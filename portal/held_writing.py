@@ -38,23 +38,28 @@ def keeps_writing_through_sign_in(view: View) -> View:
     return view
 
 
-def hold_posted_form() -> bool:
-    """On a POST from a session that has just timed out, to a view that keeps writing, hold the
-    form for its owner; True if it was held."""
-    session = current_session()
+def posted_writing() -> dict[str, list[str]] | None:
+    """What was typed into a form sent to a view that keeps writing, without its secrets; None
+    for any other request, or when it is too large to hold."""
     view = current_app.view_functions.get(request.endpoint or "")
-    if (
-        request.method != "POST"
-        or session.ended_user_id is None
-        or not getattr(view, "keeps_writing_through_sign_in", False)
-    ):
-        return False
+    if request.method != "POST" or not getattr(view, "keeps_writing_through_sign_in", False):
+        return None
     fields = {
         name: values
         for name, values in request.form.to_dict(flat=False).items()
         if not any(secret in name for secret in NEVER_HELD)
     }
     if sum(len(value.encode()) for values in fields.values() for value in values) > HELD_MAX_BYTES:
+        return None
+    return fields
+
+
+def hold_posted_form() -> bool:
+    """On a POST from a session that has just timed out, to a view that keeps writing, hold the
+    form for its owner; True if it was held."""
+    session = current_session()
+    fields = posted_writing() if session.ended_user_id is not None else None
+    if fields is None:
         return False
     session[HELD_FORM] = {
         "path": request.path,

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from bs4 import BeautifulSoup
 from flask import Flask
 
-from tests.support.client import CheckingClient, page_text
+from portal.dates import today_in_london
+from tests.conftest import POSTGRES_URL, DatabaseUrls, dispose, make_app
+from tests.support.client import AccountHelper, CheckingClient, page_text
+from tests.support.diary import entry_form
+from tests.support.outages import CuttableLink
 
 
 def test_an_unknown_page_gets_the_friendly_404(client: CheckingClient) -> None:
@@ -58,3 +67,142 @@ def test_error_pages_are_not_cached_and_not_indexed(client: CheckingClient) -> N
     response = client.get("/missing")
     assert "no-store" in response.headers["Cache-Control"]
     assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
+
+
+# The database down -----------------------------------------------------------------------------
+# PostgreSQL restarting or out of reach, through a link the test cuts. (SQLite has no server to
+# lose: a file too busy to write raises the same error after 15 seconds, and takes the same path.)
+
+SECRET_WORDS = "The van came back at 2am and parked across my drive"
+
+
+@pytest.fixture
+def link() -> Iterator[CuttableLink]:
+    target = urlsplit(POSTGRES_URL or "postgresql://127.0.0.1:5432")
+    cuttable = CuttableLink(target.hostname or "127.0.0.1", target.port or 5432)
+    yield cuttable
+    cuttable.close()
+
+
+@pytest.fixture
+def app_on_a_link(
+    database_urls: DatabaseUrls, link: CuttableLink, tmp_path: Path
+) -> Iterator[Flask]:
+    through = DatabaseUrls(
+        "postgresql", link.url_for(database_urls.main), link.url_for(database_urls.keystore)
+    )
+    app = make_app(through, tmp_path)
+    app.test_client_class = CheckingClient
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production
+    yield app
+    dispose(app)
+
+
+def signed_in_person(app: Flask) -> CheckingClient:
+    accounts = AccountHelper(app)
+    client = accounts.new_client()
+    accounts.register(client)
+    return client
+
+
+def assert_the_busy_page(response: object, caplog: pytest.LogCaptureFixture) -> BeautifulSoup:
+    assert response.status_code == 503  # type: ignore[attr-defined]
+    assert response.headers["Retry-After"] == "10"  # type: ignore[attr-defined]
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")  # type: ignore[attr-defined]
+    assert soup.select_one("[data-quick-exit], .quick-exit") is not None, (
+        "Quick exit is on the page"
+    )
+    footer = soup.select_one("footer")
+    assert footer is not None
+    assert "999" in footer.get_text(), "the help lines are on the page"
+    # The log says what failed, never a traceback or the driver's message.
+    assert "(OperationalError)" in caplog.text
+    assert "Traceback" not in caplog.text
+    assert all(record.exc_info is None for record in caplog.records)
+    assert "127.0.0.1" not in caplog.text
+    return soup
+
+
+@pytest.mark.parametrize("database_urls", ["postgresql"], indirect=True)
+def test_a_database_outage_gets_the_busy_page_and_the_site_recovers_by_itself(
+    app_on_a_link: Flask, link: CuttableLink, caplog: pytest.LogCaptureFixture
+) -> None:
+    person = signed_in_person(app_on_a_link)
+    visitor = app_on_a_link.test_client()
+    with link.cut(), caplog.at_level(logging.WARNING):
+        response = person.get("/diary")
+        soup = assert_the_busy_page(response, caplog)
+        assert soup.h1 is not None
+        assert soup.h1.get_text() == "Sorry, the service is busy"
+        assert "Set-Cookie" not in response.headers, "the person is not signed out by it"
+        # Pages that need no database still open for a visitor: the help lines above all.
+        assert visitor.get("/help").status_code == 200
+    # Back by itself, still signed in.
+    assert person.get("/diary").status_code == 200
+    assert "Sign out" in person.get("/account").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("database_urls", ["postgresql"], indirect=True)
+def test_a_diary_entry_sent_during_an_outage_comes_back_with_every_word(
+    app_on_a_link: Flask, link: CuttableLink, caplog: pytest.LogCaptureFixture
+) -> None:
+    person = signed_in_person(app_on_a_link)
+    form_page = person.get("/diary/new")
+    typed = entry_form(today_in_london(), notes=SECRET_WORDS, tags="noise")
+    with link.cut(), caplog.at_level(logging.WARNING):
+        response = person.post(
+            "/diary/new", data={"csrf_token": person.csrf_token(form_page), **typed}
+        )
+        soup = assert_the_busy_page(response, caplog)
+        assert SECRET_WORDS not in caplog.text
+    assert soup.h1 is not None
+    assert soup.h1.get_text() == "Your writing has not been saved yet"
+    assert SECRET_WORDS in page_text(response)
+    # Try again sends exactly what was typed, and it is saved once.
+    form = soup.select_one("main form")
+    assert form is not None
+    sent = {field["name"]: field["value"] for field in form.select("input[type=hidden]")}
+    assert sent.items() >= typed.items()
+    saved = person.post(str(form["action"]), data=sent)
+    assert saved.status_code == 302
+    assert page_text(person.get("/diary")).count(SECRET_WORDS) == 1
+
+
+@pytest.mark.parametrize("database_urls", ["postgresql"], indirect=True)
+def test_signing_out_during_an_outage_still_takes_the_session_out_of_the_browser(
+    app_on_a_link: Flask, link: CuttableLink
+) -> None:
+    person = signed_in_person(app_on_a_link)
+    person.get("/account")
+    with link.cut():
+        response = person.post_with_token("/sign-out")
+    assert response.status_code in (302, 503)
+    assert "Expires=Thu, 01 Jan 1970" in response.headers["Set-Cookie"]
+    assert person.get("/account").status_code == 302, "signed out: sent to sign in"
+
+
+@pytest.mark.parametrize("database_urls", ["sqlite"], indirect=True)
+def test_a_diary_entry_that_sqlite_is_too_busy_to_save_comes_back_with_every_word(
+    app: Flask, database_urls: DatabaseUrls, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production
+    person = signed_in_person(app)
+    form_page = person.get("/diary/new")
+    typed = entry_form(today_in_london(), notes=SECRET_WORDS)
+    # Another writer holds the database for longer than a save waits (a long maintenance job).
+    other_writer = sqlite3.connect(database_urls.main.removeprefix("sqlite:///"))
+    other_writer.execute("BEGIN IMMEDIATE")
+    try:
+        with caplog.at_level(logging.WARNING):
+            response = person.post(
+                "/diary/new", data={"csrf_token": person.csrf_token(form_page), **typed}
+            )
+    finally:
+        other_writer.rollback()
+        other_writer.close()
+    soup = assert_the_busy_page(response, caplog)
+    assert soup.h1 is not None
+    assert soup.h1.get_text() == "Your writing has not been saved yet"
+    assert SECRET_WORDS in page_text(response)
+    assert "Sign out" in response.get_data(as_text=True), "still shown as signed in"
+    assert SECRET_WORDS not in page_text(person.get("/diary")), "nothing half-saved"

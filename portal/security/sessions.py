@@ -26,7 +26,7 @@ from werkzeug.datastructures import CallbackDict
 
 from portal.auth.current import SESSION_ROLE
 from portal.auth.roles import STAFF_ROLES
-from portal.database import rows_changed
+from portal.database import DATABASE_UNAVAILABLE, rollback_quietly, rows_changed
 from portal.extensions import db
 from portal.models.accounts import WebSession
 from portal.models.base import UTCDateTime, utcnow
@@ -60,6 +60,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         user_id: uuid.UUID | None = None,
         ended_reason: str | None = None,
         ended_user_id: uuid.UUID | None = None,
+        unavailable: bool = False,
     ) -> None:
         def on_update(session: ServerSession) -> None:
             session.modified = True
@@ -79,6 +80,9 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.modified = False
         self.ended = False
         self.needs_new_id = False
+        # True when the sessions table could not be read (the database is down): the request
+        # gets the "try again" page, and the browser's cookie is left as it is.
+        self.unavailable = unavailable
 
     @property
     def session_id(self) -> str | None:
@@ -168,6 +172,17 @@ class ServerSessionInterface(SessionInterface):
         )
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
+        try:
+            return self._open_session(app, request)
+        except DATABASE_UNAVAILABLE as error:
+            log.warning(
+                "Sessions could not be read (%s): the database did not answer.",
+                type(error).__name__,
+            )
+            rollback_quietly(db.session)
+            return ServerSession(unavailable=True)
+
+    def _open_session(self, app: Flask, request: Request) -> ServerSession:
         if app.static_url_path and request.path.startswith(app.static_url_path + "/"):
             return ServerSession()  # static files never need the session: no query
         token = request.cookies.get(self.get_cookie_name(app), "")
@@ -214,20 +229,28 @@ class ServerSessionInterface(SessionInterface):
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)  # noqa: S101 (set by open_session above)
+        if session.unavailable:
+            return
+        try:
+            self._save_session(app, session, response)
+        except DATABASE_UNAVAILABLE as error:
+            # The cookie stays as it was (a session ended is deleted from the browser first).
+            log.warning(
+                "A session could not be saved (%s): the database did not answer.",
+                type(error).__name__,
+            )
+            rollback_quietly(db.session)
+
+    def _save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
         cookie_name = self.get_cookie_name(app)
         if session.ended or (session.ended_reason and not session):
+            # Out of the browser first: signing out works even when the row cannot be deleted.
+            self.forget_cookie(app, response)
             if session.token:
                 ended_id = session.session_id
                 self._write(
                     lambda: db.session.execute(delete(WebSession).where(WebSession.id == ended_id))
                 )
-            response.delete_cookie(
-                cookie_name,
-                path=self.get_cookie_path(app),
-                secure=self.get_cookie_secure(app),
-                httponly=True,
-                samesite=self.get_cookie_samesite(app),
-            )
             return
         now = utcnow()
         if session.token is None or session.needs_new_id:
@@ -276,6 +299,16 @@ class ServerSessionInterface(SessionInterface):
             lambda: db.session.execute(
                 update(WebSession).where(WebSession.id == session_id).values(**values)
             )
+        )
+
+    def forget_cookie(self, app: Flask, response: Response) -> None:
+        """Delete the session cookie from the browser."""
+        response.delete_cookie(
+            self.get_cookie_name(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            httponly=True,
+            samesite=self.get_cookie_samesite(app),
         )
 
     @staticmethod
