@@ -12,3 +12,9 @@ preload_app = False
 accesslog = "-"
 access_log_format = '"%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 forwarded_allow_ips = os.environ.get("PORTAL_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 25+ opens a control socket at one path per user ($HOME/.gunicorn/gunicorn.ctl), which
+# every gunicorn of that user on the host would share (two "hosts" on one machine, a second
+# site). Off unless PORTAL_CONTROL_SOCKET names a path of this server's own.
+control_socket_disable = "PORTAL_CONTROL_SOCKET" not in os.environ
+if not control_socket_disable:
+    control_socket = os.environ["PORTAL_CONTROL_SOCKET"]

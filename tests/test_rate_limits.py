@@ -65,6 +65,7 @@ def test_two_hosts_sharing_redis_share_the_count(
         "PORTAL_REDIS_URL": REDIS_URL,
         "PORTAL_RATELIMIT_PREFIX": f"test-{uuid.uuid4().hex}",
         "PORTAL_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "HOME": str(tmp_path),  # two gunicorns of one user, as two hosts on one machine
     }
     visitor = HttpVisitor()
     with gunicorn_server(settings) as first, gunicorn_server(settings) as second:
@@ -77,6 +78,8 @@ def test_two_hosts_sharing_redis_share_the_count(
             visitor.request(second + "/sign-in", form)[0]
             for _ in range(PER_MINUTE - FIRST_HOST + 1)
         ]
+    # Neither opened gunicorn's control socket at the one path per user they would share.
+    assert not (tmp_path / ".gunicorn").exists()
     assert on_first == [200] * FIRST_HOST
     assert on_second == [200] * (PER_MINUTE - FIRST_HOST) + [429], (
         "the second host knew about the first host's attempts"
