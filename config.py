@@ -53,6 +53,13 @@ class BaseConfig:
         self.RATELIMIT_KEY_PREFIX = env.get("PORTAL_RATELIMIT_PREFIX", "support-space")
         self.RATELIMIT_ENABLED = self._flag("PORTAL_RATELIMIT_ENABLED", default=True)
         self.RATELIMIT_HEADERS_ENABLED = False  # our 429 page sets Retry-After itself
+        if self.REDIS_URL:
+            # Redis down or out of reach: count in each process meanwhile (the same limits, per
+            # worker), say so in the log, and go back to Redis once it answers again. Without
+            # this, sign-in, registration and recovery failed for as long as Redis was away.
+            self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+            # A Redis that has gone silent must not hold a person's request for long.
+            self.RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 1, "socket_connect_timeout": 1}
 
         # Sessions: server-side (portal.security.sessions); the cookie holds only a random token.
         self.SESSION_IDLE_MINUTES = self._int("PORTAL_SESSION_IDLE_MINUTES", 30)

@@ -3,10 +3,13 @@ several workers or hosts agree."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -14,9 +17,10 @@ import redis
 from portal.auth.views import SIGN_IN_LIMIT
 from portal.incidents.signing import new_signing_key
 from portal.security.crypto import new_data_keys_entry
-from tests.conftest import DatabaseUrls
+from tests.conftest import DatabaseUrls, dispose, make_app
 from tests.support.client import CheckingClient
 from tests.support.environment import unavailable
+from tests.support.outages import CuttableLink
 from tests.support.servers import HttpVisitor, gunicorn_server
 
 REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL")
@@ -88,3 +92,33 @@ def test_two_hosts_sharing_redis_share_the_count(
     kept = redis.Redis.from_url(REDIS_URL).keys(f"*{settings['PORTAL_RATELIMIT_PREFIX']}*")
     assert kept
     assert not any(b"127.0.0.1" in key for key in kept), kept
+
+
+def test_a_redis_outage_falls_back_to_counting_in_each_process_and_recovers(
+    database_urls: DatabaseUrls, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    if not REDIS_URL:
+        unavailable("Redis tests need PORTAL_TEST_REDIS_URL (.ci/run sets it)")
+    target = urlsplit(REDIS_URL)
+    link = CuttableLink(target.hostname or "127.0.0.1", target.port or 6379)
+    app = make_app(database_urls, tmp_path, PORTAL_REDIS_URL=link.url_for(REDIS_URL))
+    app.test_client_class = CheckingClient
+    client: CheckingClient = app.test_client()  # type: ignore[assignment]
+    try:
+        with link.cut(), caplog.at_level(logging.INFO, logger="flask-limiter"):
+            # Sign-in still works, and the limit still holds, counted in this process.
+            assert failed_sign_ins(client, PER_MINUTE + 1) == [200] * PER_MINUTE + [429]
+            assert "falling back to in-memory storage" in caplog.text
+        # Back on Redis once it answers (the limiter looks again after a second or two), where
+        # this minute's count starts afresh: the attempt the process's own count refused passes.
+        with caplog.at_level(logging.INFO, logger="flask-limiter"):
+            deadline = time.monotonic() + 10
+            while "storage recovered" not in caplog.text and time.monotonic() < deadline:
+                time.sleep(0.5)
+                client.get("/sign-in")
+                failed_sign_ins(client, 1)
+        assert "storage recovered" in caplog.text
+        assert failed_sign_ins(client, 1) == [200]
+    finally:
+        dispose(app)
+        link.close()
