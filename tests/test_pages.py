@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from bs4 import BeautifulSoup
 
+from tests.conftest import POSTGRES_URL, DatabaseUrls, dispose, make_app
 from tests.support.client import AccountHelper, CheckingClient, page_text
+from tests.support.environment import unavailable
+from tests.support.outages import link_to
+
+REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL")
 
 
 @pytest.mark.parametrize(
@@ -57,6 +65,41 @@ def test_the_quick_exit_is_the_first_thing_after_the_skip_link(client: CheckingC
 def test_health_answers_without_a_page(client: CheckingClient) -> None:
     response = client.get("/health")
     assert response.get_data(as_text=True) == "ok"
+
+
+def test_ready_says_so_when_the_databases_answer(client: CheckingClient) -> None:
+    response = client.get("/ready")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ready"
+
+
+@pytest.mark.parametrize("database_urls", ["postgresql"], indirect=True)
+def test_ready_names_the_parts_that_do_not_answer_and_nothing_more(
+    database_urls: DatabaseUrls, tmp_path: Path
+) -> None:
+    if not REDIS_URL:
+        unavailable("Redis tests need PORTAL_TEST_REDIS_URL (.ci/run sets it)")
+    to_postgres, to_redis = link_to(POSTGRES_URL or "", 5432), link_to(REDIS_URL, 6379)
+    through = DatabaseUrls(
+        "postgresql",
+        to_postgres.url_for(database_urls.main),
+        to_postgres.url_for(database_urls.keystore),
+    )
+    app = make_app(through, tmp_path, PORTAL_REDIS_URL=to_redis.url_for(REDIS_URL))
+    client = app.test_client()
+    try:
+        assert client.get("/ready").status_code == 200
+        with to_redis.cut():
+            assert client.get("/ready").get_data(as_text=True) == "not ready: redis"
+        with to_postgres.cut():
+            response = client.get("/ready")
+            assert response.status_code == 503
+            assert response.get_data(as_text=True) == "not ready: database, keystore"
+        assert client.get("/ready").status_code == 200, "ready again by itself"
+    finally:
+        dispose(app)
+        to_postgres.close()
+        to_redis.close()
 
 
 def test_signed_in_pages_carry_the_idle_timeout_for_the_script(

@@ -12,10 +12,12 @@ from werkzeug.wrappers import Response as BaseResponse
 from portal.auth.views import clear_site_data, end_session
 from portal.extensions import db
 from portal.guides.library import published_guides
+from portal.readiness import parts_not_answering
 from portal.security.csrf import ends_session_whatever_the_token
 from portal.security.headers import public_page
 
 bp = Blueprint("pages", __name__)
+PLAIN_TEXT = {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @bp.get("/")
@@ -126,4 +128,14 @@ def quick_exit_beacon() -> BaseResponse:
 @bp.get("/health")
 def health() -> tuple[str, int, dict[str, str]]:
     """For load balancers and the benchmarks' baseline: answers without touching a database."""
-    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+    return "ok", 200, PLAIN_TEXT
+
+
+@bp.get("/ready")
+def ready() -> tuple[str, int, dict[str, str]]:
+    """For a proxy or orchestrator: 200 when the databases and Redis answer, 503 naming the
+    parts that do not (never a version or an address)."""
+    missing = parts_not_answering()
+    if missing:
+        return "not ready: " + ", ".join(missing), 503, PLAIN_TEXT
+    return "ready", 200, PLAIN_TEXT

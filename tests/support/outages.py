@@ -82,3 +82,9 @@ class CuttableLink:
                 sock.close()
             with self._lock:
                 self._open.difference_update((source, sink))
+
+
+def link_to(url: str, default_port: int) -> CuttableLink:
+    """A cuttable link to the server named in `url` (PostgreSQL's or Redis's)."""
+    target = urlsplit(url)
+    return CuttableLink(target.hostname or "127.0.0.1", target.port or default_port)
