@@ -122,6 +122,8 @@ class BaseConfig:
         self.MAIL_SEND_IN_BACKGROUND = True
 
         self.LOG_LEVEL = env.get("PORTAL_LOG_LEVEL", "INFO").upper()
+        # "json": one JSON object per line for a log collector (portal.log_format).
+        self.LOG_FORMAT = env.get("PORTAL_LOG_FORMAT", "text").lower()
 
     def _int(self, name: str, default: int) -> int:
         raw = self._env.get(name)
@@ -151,6 +153,9 @@ class BaseConfig:
             raise ConfigurationError("Session lifetimes must be at least a minute and an hour.")
         if self.STAFF_IDLE_MINUTES < 1:
             raise ConfigurationError("PORTAL_STAFF_IDLE_MINUTES must be at least 1.")
+        if self.LOG_FORMAT not in ("text", "json"):
+            raise ConfigurationError("PORTAL_LOG_FORMAT must be text or json.")
+
         if self.MAX_CONTENT_LENGTH < (self.INCIDENT_FILE_MAX_MB + 1) * 1024 * 1024:
             raise ConfigurationError(
                 "PORTAL_MAX_REQUEST_MB must be at least 1 more than PORTAL_INCIDENT_FILE_MAX_MB, "

@@ -18,3 +18,6 @@ forwarded_allow_ips = os.environ.get("PORTAL_FORWARDED_ALLOW_IPS", "127.0.0.1")
 control_socket_disable = "PORTAL_CONTROL_SOCKET" not in os.environ
 if not control_socket_disable:
     control_socket = os.environ["PORTAL_CONTROL_SOCKET"]
+# Request lines as text (the format above) or, with PORTAL_LOG_FORMAT=json, one JSON object each;
+# either way the path passes through portal.log_privacy.loggable_path first.
+logger_class = "portal.log_format.GunicornLogger"

@@ -41,3 +41,9 @@ def install_log_filters(app: Flask) -> None:
     if not any(isinstance(f, DropQueryStrings) for f in werkzeug_log.filters):
         werkzeug_log.addFilter(DropQueryStrings())
     logging.getLogger("portal").setLevel(app.config["LOG_LEVEL"])
+
+
+def loggable_path(path: str) -> str:
+    """A request's path as logs may show it (query strings never reach here: callers log the
+    path alone)."""
+    return path

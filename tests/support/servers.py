@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,17 +28,23 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn_server(
-    settings: dict[str, str], workers: int = 1, application: str = "wsgi:app"
+    settings: dict[str, str],
+    workers: int = 1,
+    application: str = "wsgi:app",
+    access_log: IO[bytes] | None = None,
 ) -> Iterator[str]:
     """Serve an application (the portal's wsgi:app unless named) with gunicorn on a free
-    loopback port; yields its base URL."""
-    with gunicorn_process(settings, workers, application) as (base_url, _master):
+    loopback port; yields its base URL. Request lines go to `access_log` if one is given."""
+    with gunicorn_process(settings, workers, application, access_log) as (base_url, _master):
         yield base_url
 
 
 @contextmanager
 def gunicorn_process(
-    settings: dict[str, str], workers: int = 1, application: str = "wsgi:app"
+    settings: dict[str, str],
+    workers: int = 1,
+    application: str = "wsgi:app",
+    access_log: IO[bytes] | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """As gunicorn_server, also yielding gunicorn's master process: its children are the
     workers, for a benchmark that reads their memory."""
@@ -51,7 +58,7 @@ def gunicorn_process(
         [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", application],
         cwd=PROJECT_ROOT,
         env=environ,
-        stdout=subprocess.DEVNULL,
+        stdout=access_log or subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     base_url = f"http://127.0.0.1:{port}"
