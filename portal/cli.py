@@ -32,7 +32,7 @@ from portal.guides.problems import GuideInvalid
 from portal.guides.questionnaires import load_questionnaires
 from portal.incidents.signing import new_signing_key
 from portal.security.crypto import new_data_keys_entry
-from portal.security.data_keys import keyring, rewrap_all, shred_destroyed_keys
+from portal.security.data_keys import keyring, keys_to_rewrap, rewrap_all, shred_destroyed_keys
 from portal.security.sessions import purge_ended_sessions
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
@@ -98,8 +98,19 @@ def keys_signing_new() -> None:
 @keys_cli.command("rotate")
 def keys_rotate() -> None:
     """Rewrap every account's data key with the newest key in PORTAL_DATA_KEYS."""
-    changed = rewrap_all(keystore_db.session, keyring())
-    click.echo(f"Rewrapped {changed} data keys with {keyring().newest.key_id}.")
+    ring = keyring()
+    total = keys_to_rewrap(keystore_db.session, ring)
+    click.echo(f"{total} data keys to rewrap with {ring.newest.key_id}.")
+    with click.progressbar(length=total, label="Rewrapping", show_pos=True) as bar:
+        done_before = 0
+
+        def advance(done: int) -> None:
+            nonlocal done_before
+            bar.update(done - done_before)
+            done_before = done
+
+        changed = rewrap_all(keystore_db.session, ring, progress=advance)
+    click.echo(f"Rewrapped {changed} data keys with {ring.newest.key_id}.")
     click.echo("Once every server uses the new settings, older keys can be removed.")
 
 

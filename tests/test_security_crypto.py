@@ -27,6 +27,8 @@ from portal.security.data_keys import (
     cipher_for,
     create_data_key,
     destroy_data_key,
+    keys_to_rewrap,
+    rewrap_all,
 )
 
 OWNER = uuid.UUID("11111111-1111-4111-8111-111111111111")
@@ -124,6 +126,7 @@ def test_rotation_rewraps_every_account_with_the_newest_key(
     app.config["DATA_KEYS"] = f"{new_entry},{old_setting}"
     app.extensions["portal.keyring"] = KeyRing.from_setting(app.config["DATA_KEYS"])
     result = runner.invoke(args=["keys", "rotate"])
+    assert "3 data keys to rewrap with rotated" in result.output
     assert "Rewrapped 3 data keys with rotated" in result.output
 
     # With only the new key left, every account's records still open: in a worker started with
@@ -205,3 +208,15 @@ def test_keys_new_prints_a_usable_entry(runner: FlaskCliRunner) -> None:
     [key] = parse_data_keys(output)
     assert key.key_id == "spring"
     assert len(key.secret) == 32
+
+
+def test_rotation_reports_progress_after_each_committed_batch(app: Flask) -> None:
+    with app.app_context():
+        for _ in range(5):
+            create_data_key(uuid.uuid4())
+        ring = KeyRing.from_setting(f"{new_data_keys_entry('rotated')},{app.config['DATA_KEYS']}")
+        assert keys_to_rewrap(keystore_db.session, ring) == 5
+        reported: list[int] = []
+        assert rewrap_all(keystore_db.session, ring, batch_size=2, progress=reported.append) == 5
+        assert reported == [2, 4, 5]
+        assert keys_to_rewrap(keystore_db.session, ring) == 0

@@ -24,9 +24,10 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 
 from flask import current_app, g
-from sqlalchemy import Connection, bindparam, delete, select, text
+from sqlalchemy import Connection, bindparam, delete, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -237,8 +238,27 @@ def _rewrite_keystore_table(connection: Connection) -> bool:
     return True
 
 
-def rewrap_all(session: Session, ring: KeyRing, batch_size: int = 500) -> int:
-    """Rewrap every data key not yet wrapped by the newest KEK; returns how many changed."""
+def keys_to_rewrap(session: Session, ring: KeyRing) -> int:
+    """How many data keys are not yet wrapped by the newest KEK."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(WrappedDataKey)
+            .where(WrappedDataKey.kek_id != ring.newest.key_id)
+        )
+        or 0
+    )
+
+
+def rewrap_all(
+    session: Session,
+    ring: KeyRing,
+    batch_size: int = 500,
+    progress: Callable[[int], None] = lambda _done: None,
+) -> int:
+    """Rewrap every data key not yet wrapped by the newest KEK, calling `progress` with the
+    number done after each batch (each batch is committed: a stopped run resumes where it
+    ended); returns how many changed."""
     newest = ring.newest.key_id
     changed = 0
     while True:
@@ -253,3 +273,4 @@ def rewrap_all(session: Session, ring: KeyRing, batch_size: int = 500) -> int:
             row.wrapped_at = utcnow()
         session.commit()
         changed += len(rows)
+        progress(changed)
