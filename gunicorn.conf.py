@@ -12,3 +12,12 @@ preload_app = False
 accesslog = "-"
 access_log_format = '"%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 forwarded_allow_ips = os.environ.get("PORTAL_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker: object) -> None:
+    """A share's link has its token in the path: the access log shows it as /shared/…"""
+    import logging
+
+    from portal.log_privacy import DropQueryStrings
+
+    logging.getLogger("gunicorn.access").addFilter(DropQueryStrings())
