@@ -192,6 +192,14 @@ def test_a_new_code_asks_a_browser_that_had_the_old_one_again(
     assert "Enter the access code" in page_text(reader.get(share.path))
 
 
+def test_the_link_is_made_from_the_sites_address_never_the_requests_host(
+    app: Flask, person: CheckingClient
+) -> None:
+    app.config["BASE_URL"] = "https://support.example.org"
+    share = make_share(person, WEEK_AGO, TODAY)  # the test client asks for localhost
+    assert share.link == "https://support.example.org" + share.path
+
+
 def test_the_link_and_code_are_shown_once(person: CheckingClient) -> None:
     make_share(person, WEEK_AGO, TODAY)
     again = person.get(f"/shares/{share_ids(person)[0]}/made")

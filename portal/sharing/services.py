@@ -124,14 +124,20 @@ def create_share(
 
 
 def _owned(db_session: Session, owner_id: uuid.UUID, share_id: uuid.UUID) -> Share:
-    share = db_session.scalar(select(Share).where(Share.id == share_id, Share.user_id == owner_id))
+    """The person's share, still open, its row locked until the commit (on PostgreSQL), so two
+    new codes at once cannot seal parts under two keys."""
+    share = db_session.scalar(
+        select(Share).where(Share.id == share_id, Share.user_id == owner_id).with_for_update()
+    )
     if share is None or share.expires_at <= utcnow():
         raise ShareNotFound
     return share
 
 
 def list_shares(db_session: Session, owner_id: uuid.UUID) -> list[ShareListing]:
-    """The person's shares still open, newest first, each with the times it was opened."""
+    """The person's shares still open, newest first, each with the times it was opened. Any
+    that have ended are destroyed first: deleting what has ended is not a change the person
+    makes, and the sooner it is gone the better."""
     destroy_expired_shares(db_session, owner_id=owner_id)
     shares = db_session.scalars(
         select(Share).where(Share.user_id == owner_id).order_by(Share.created_at.desc())

@@ -159,7 +159,15 @@ def made(share_id: uuid.UUID) -> str | BaseResponse:
     if not shown or shown["share_id"] != str(share_id):
         flash("The link and code are shown only once. To give them again, make a new code.")
         return redirect(url_for("sharing.home"))
-    link = url_for("shared.open_link", token=shown["token"], _external=True)
+    # From PORTAL_BASE_URL when it is set, as emailed links are: the Host header is whatever
+    # the request said. Without it (development), from the request.
+    base = current_app.config["BASE_URL"]
+    path = url_for("shared.open_link", token=shown["token"])
+    link = (
+        base.rstrip("/") + path
+        if base
+        else url_for("shared.open_link", token=shown["token"], _external=True)
+    )
     return render_template("sharing/made.html", link=link, code=grouped(shown["code"]))
 
 

@@ -20,6 +20,7 @@ SHARE_LINK = re.compile(r"https?://[^/]+(/shared/[A-Za-z0-9_-]{43})")
 class MadeShare:
     path: str  # /shared/<token>
     code: str  # as shown, grouped: "ABCD EFGH"
+    link: str = ""  # the whole link, as shown
 
     @property
     def token(self) -> str:
@@ -46,7 +47,7 @@ def link_and_code(page: Any) -> MadeShare:
     link = soup.select_one(".share-link code").get_text()
     match = SHARE_LINK.fullmatch(link)
     assert match, link
-    return MadeShare(match.group(1), soup.select_one(".share-code code").get_text())
+    return MadeShare(match.group(1), soup.select_one(".share-code code").get_text(), link)
 
 
 def make_share(client: CheckingClient, first: date, last: date, **changes: Any) -> MadeShare:
