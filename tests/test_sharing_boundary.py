@@ -154,6 +154,21 @@ def test_a_pack_from_a_share_checks_out_like_one_the_person_exported(
     }
 
 
+def test_a_shared_photo_is_the_copy_without_location_the_person_sees(
+    seeded: MadeShare, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    recipient = accounts.new_client()
+    give_code(recipient, seeded)
+    shared = recipient.get(f"{seeded.path}/files/file-1")
+    assert shared.mimetype == "image/jpeg"
+    html = client.get("/incidents").get_data(as_text=True)
+    file_id = re.search(r"/incidents/files/([0-9a-f-]{36})/thumbnail", html)
+    assert file_id
+    own_copy = client.get(f"/incidents/files/{file_id.group(1)}")
+    assert shared.get_data() == own_copy.get_data()
+    assert shared.get_data() != files.photo("JPEG")  # the phone's details are gone
+
+
 def test_a_file_not_in_the_share_is_not_found(seeded: MadeShare, accounts: AccountHelper) -> None:
     recipient = accounts.new_client()
     give_code(recipient, seeded)
