@@ -109,7 +109,7 @@ def test_the_preview_shows_what_the_recipient_then_sees(
         },
     )
     preview = BeautifulSoup(person.get("/shares/new/check").get_data(as_text=True), "html.parser")
-    previewed = " ".join(preview.select_one(".share-preview__body").get_text(" ").split())
+    previewed = " ".join(preview.select_one(".shared-records").get_text(" ").split())
     share = _confirm(person)
     shown = BeautifulSoup(
         recipient_opens(accounts, share).get(share.path).get_data(as_text=True), "html.parser"

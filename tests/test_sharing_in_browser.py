@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.browser import SMALL_PHONE, accessibility_problems, browser_page
@@ -20,6 +21,12 @@ WITH_AND_WITHOUT_JAVASCRIPT = pytest.mark.parametrize(
 )
 ONE_DATABASE = pytest.mark.parametrize("database_urls", ["sqlite"], indirect=True)
 WHAT = "Bins set on fire by the back gate"
+
+
+@pytest.fixture(autouse=True)
+def site_address(app: Flask, site: str) -> None:
+    """PORTAL_BASE_URL is where the site is served, as in production: links are made from it."""
+    app.config["BASE_URL"] = site
 
 
 def share_from_the_log(page: Page, found: list[str] | None = None) -> tuple[str, str]:

@@ -5,7 +5,7 @@ code, and revoking. Signed-in people only."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -19,6 +19,7 @@ from portal.incidents.content import Category
 from portal.incidents.log import incidents
 from portal.incidents.pack import PackSite, StoredFileChanged
 from portal.incidents.signing import current_signer
+from portal.models.base import utcnow
 from portal.security.csrf import keeps_form_on_csrf_failure
 from portal.security.sessions import current_session
 from portal.sharing.forms import ShareForm
@@ -137,6 +138,7 @@ def check() -> str | BaseResponse:
         form=form,
         choice=choice,
         snapshot=built.snapshot,
+        expires_at=utcnow() + timedelta(days=choice.days),
         file_url=_preview_file_url,
         is_photo=is_photo,
     )
