@@ -5,6 +5,8 @@ down and then locked; shares end on time and go with the account."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -302,3 +304,22 @@ def _confirm(client: CheckingClient) -> MadeShare:
     """Share what the preview shows."""
     confirmed = client.post_with_token("/shares/new/check")
     return link_and_code(client.get(confirmed.headers["Location"]))
+
+
+def test_the_persons_download_lists_their_shares_but_never_a_link_or_code(
+    person: CheckingClient, accounts: AccountHelper
+) -> None:
+    share = make_share(person, WEEK_AGO, TODAY)
+    recipient_opens(accounts, share)
+    person.get("/account/download")
+    download = person.post_with_token("/account/download")
+    with zipfile.ZipFile(io.BytesIO(download.get_data())) as archive:
+        text = "".join(
+            archive.read(name).decode("utf-8")
+            for name in archive.namelist()
+            if name.endswith((".json", ".html"))
+        )
+    assert "PC Smith, ASB team" in text
+    assert share.token not in text
+    assert share.code not in text
+    assert share.code.replace(" ", "") not in text
