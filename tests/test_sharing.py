@@ -19,9 +19,10 @@ from portal.dates import today_in_london
 from portal.extensions import db
 from portal.models import Share, ShareOpening, ShareSnapshotPart
 from portal.models.base import utcnow
+from tests.support import evidence_files as files
 from tests.support.client import PASSWORD, AccountHelper, CheckingClient, error_messages, page_text
 from tests.support.diary import entry_form
-from tests.support.incidents import record_quickly
+from tests.support.incidents import record_quickly, upload
 from tests.support.sharing import (
     MadeShare,
     give_code,
@@ -323,3 +324,18 @@ def test_the_persons_download_lists_their_shares_but_never_a_link_or_code(
     assert share.token not in text
     assert share.code not in text
     assert share.code.replace(" ", "") not in text
+
+
+def test_a_share_whose_files_are_too_large_is_refused_before_anything_is_sealed(
+    app: Flask, person: CheckingClient
+) -> None:
+    incident_id = record_quickly(person, "Graffiti on my door", TODAY - timedelta(days=1))
+    assert upload(person, incident_id, files.photo("JPEG"), "door.jpg").status_code == 302
+    app.config["SHARE_FILES_MAX_MB"] = 0
+    person.submit("/shares/new", share_form(WEEK_AGO, TODAY))
+    refused = person.get("/shares/new/check")
+    assert "and a share can hold 0 bytes" in error_messages(refused)[0]
+    assert person.post_with_token("/shares/new/check").status_code == 200
+    assert count(app, Share) == 0
+    without_files = make_share(person, WEEK_AGO, TODAY, include_files=None)
+    assert without_files.code

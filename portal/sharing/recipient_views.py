@@ -112,7 +112,8 @@ def _check_code(
     except CodeLocked:
         return _locked()
     except CodeWait as wait:
-        form.code.errors = [f"Too many wrong codes. Wait {wait.seconds} seconds, then try again"]
+        seconds = f"{wait.seconds} second{'' if wait.seconds == 1 else 's'}"
+        form.code.errors = [f"Too many wrong codes. Wait {seconds}, then try again"]
     except WrongCode as wrong:
         if not wrong.tries_left:
             return _locked()

@@ -28,6 +28,15 @@ from portal.sharing.snapshot import (
 DEFAULT_SHARED_BY = "the person who keeps this log"
 
 
+class SharedFilesTooLarge(Exception):
+    """The files chosen come to more than a share may hold (PORTAL_SHARE_FILES_MAX_MB)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(size, limit)
+        self.size = size
+        self.limit = limit
+
+
 @dataclass(frozen=True)
 class ShareChoice:
     """The records chosen, who they are for (the person's own note) and for how long."""
@@ -78,14 +87,28 @@ class BuiltSnapshot:
     snapshot: Snapshot
     files: dict[str, bytes]
     pack_input: EvidencePackInput
+    files_size: int  # bytes of the originals chosen, which the pack holds
+
+
+def _files_size(pack_input: EvidencePackInput) -> int:
+    return sum(item.size for incident in pack_input.incidents for item in incident.files)
 
 
 def build_snapshot(
-    db_session: Session, owner_id: uuid.UUID, choice: ShareChoice, *, read_files: bool
+    db_session: Session,
+    owner_id: uuid.UUID,
+    choice: ShareChoice,
+    *,
+    read_files: bool,
+    files_limit: int | None = None,
 ) -> BuiltSnapshot:
     """The person's chosen records, opened for them. With read_files, the copies shown and the
-    thumbnails are read too (for sharing); without, only their facts (for the preview)."""
+    thumbnails are read too (for sharing); without, only their facts (for the preview).
+    SharedFilesTooLarge, before any file is read, if the files come to more than files_limit."""
     pack_input = pack_input_for(db_session, owner_id, choice.pack_request)
+    files_size = _files_size(pack_input) if choice.with_files else 0
+    if files_limit is not None and files_size > files_limit:
+        raise SharedFilesTooLarge(files_size, files_limit)
     files: dict[str, bytes] = {}
     shared_incidents = []
     number = 0
@@ -140,7 +163,7 @@ def build_snapshot(
         diary=diary,
         pack_name=pack_filename(pack_input.exported_at) if pack_input.incidents else None,
     )
-    return BuiltSnapshot(snapshot, files, pack_input)
+    return BuiltSnapshot(snapshot, files, pack_input, files_size)
 
 
 def write_pack_bytes(pack_input: EvidencePackInput, signer: Signer, site: PackSite) -> bytes:

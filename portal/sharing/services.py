@@ -83,11 +83,17 @@ def _seal_snapshot(
 
 
 def create_share(
-    db_session: Session, owner_id: uuid.UUID, choice: ShareChoice, signer: Signer, site: PackSite
+    db_session: Session,
+    owner_id: uuid.UUID,
+    choice: ShareChoice,
+    signer: Signer,
+    site: PackSite,
+    files_limit: int,
 ) -> MadeShare:
     """Seal a snapshot of the chosen records, with its evidence pack, under a new token and code.
-    StoredFileChanged (portal.incidents.pack) if a file is not the one that was added."""
-    built = build_snapshot(db_session, owner_id, choice, read_files=True)
+    StoredFileChanged (portal.incidents.pack) if a file is not the one that was added;
+    SharedFilesTooLarge (portal.sharing.selection) if the files come to more than files_limit."""
+    built = build_snapshot(db_session, owner_id, choice, read_files=True, files_limit=files_limit)
     parts = {RECORDS_PART: built.snapshot.to_bytes(), **built.files}
     if built.snapshot.pack_name:
         parts[PACK_PART] = write_pack_bytes(built.pack_input, signer, site)

@@ -19,11 +19,17 @@ from portal.incidents.content import Category
 from portal.incidents.log import incidents
 from portal.incidents.pack import PackSite, StoredFileChanged
 from portal.incidents.signing import current_signer
+from portal.incidents.uploads import describe_size
 from portal.models.base import utcnow
 from portal.security.csrf import keeps_form_on_csrf_failure
 from portal.security.sessions import current_session
 from portal.sharing.forms import ShareForm
-from portal.sharing.selection import ShareChoice, build_snapshot, is_photo
+from portal.sharing.selection import (
+    ShareChoice,
+    SharedFilesTooLarge,
+    build_snapshot,
+    is_photo,
+)
 from portal.sharing.services import (
     MadeShare,
     ShareNotFound,
@@ -115,6 +121,7 @@ def check() -> str | BaseResponse:
         return redirect(url_for("sharing.new"))
     choice = ShareChoice.from_json(pending)
     form = ButtonForm()
+    limit = current_app.config["SHARE_FILES_MAX_MB"] * 1024 * 1024
     if form.validate_on_submit():
         try:
             made = create_share(
@@ -123,22 +130,34 @@ def check() -> str | BaseResponse:
                 choice,
                 current_signer(),
                 PackSite.from_config(current_app.config),
+                limit,
             )
         except StoredFileChanged as changed:
             form.form_errors.append(
                 f"A file of the incident of {changed.incident.started_on.isoformat()} is not the "
                 "file that was added, so this site will not share it. Check your log for more."
             )
+        except SharedFilesTooLarge:
+            pass  # said below, as on the page before the button
         else:
             session.pop(PENDING_CHOICE, None)
             return _show_once(made)
     built = build_snapshot(db.session, current_user.id, choice, read_files=False)
+    too_large = built.files_size > limit
+    if too_large:
+        form.form_errors.append(
+            f"The photos, letters and recordings chosen come to "
+            f"{describe_size(built.files_size, round_up=True)}, and a share can hold "
+            f"{describe_size(limit)}. Choose fewer dates or kinds of incident, or leave the "
+            "files out."
+        )
     return render_template(
         "sharing/check.html",
         form=form,
         choice=choice,
         snapshot=built.snapshot,
         expires_at=utcnow() + timedelta(days=choice.days),
+        too_large=too_large,
         file_url=_preview_file_url,
         is_photo=is_photo,
     )
