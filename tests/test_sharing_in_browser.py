@@ -50,6 +50,7 @@ def share_from_the_log(page: Page, found: list[str] | None = None) -> tuple[str,
     page.get_by_role("button", name="Share this and make the link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your link and code")
     check()
+    page.wait_for_load_state("load")  # judged with the stylesheets, which wrap the long link
     assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     link = page.locator(".share-link code").inner_text()
     code = page.locator(".share-code code").inner_text()
