@@ -185,6 +185,19 @@ def test_wrong_codes_are_slowed_down_then_lock_the_share_until_a_new_code(
     assert SECRET in page_text(reader.get(share.path))
 
 
+def test_wrong_codes_for_one_share_never_slow_another(
+    person: CheckingClient, accounts: AccountHelper
+) -> None:
+    guessed = make_share(person, WEEK_AGO, TODAY)
+    other = make_share(person, WEEK_AGO, TODAY, label="Housing officer")
+    guesser = accounts.new_client()
+    for guess in ("ABCD EFGH", "ABCD EFGJ"):
+        give_code(guesser, guessed, guess)
+    assert "Too many wrong codes" in error_messages(give_code(guesser, guessed, "ABCD EFGK"))[0]
+    assert give_code(guesser, other).status_code == 302
+    assert SECRET in page_text(guesser.get(other.path))
+
+
 def test_a_new_code_asks_a_browser_that_had_the_old_one_again(
     person: CheckingClient, accounts: AccountHelper
 ) -> None:
