@@ -96,6 +96,9 @@ class BaseConfig:
         # Evidence files: the largest one accepted, and how much one account may keep in all.
         self.INCIDENT_FILE_MAX_MB = self._int("PORTAL_INCIDENT_FILE_MAX_MB", 10)
         self.INCIDENT_QUOTA_MB = self._int("PORTAL_INCIDENT_QUOTA_MB", 200)
+        # How much of those files one share may hold: each share keeps its own sealed copy of
+        # them (and of the originals, in its evidence pack) until it ends.
+        self.SHARE_FILES_MAX_MB = self._int("PORTAL_SHARE_FILES_MAX_MB", 50)
         # The ASB Case Review as the local area runs it (portal.incidents.case_review): so many
         # complaints, made in the last so many months, each within so long of its incident.
         self.CASE_REVIEW_COMPLAINTS = self._int("PORTAL_CASE_REVIEW_COMPLAINTS", 3)

@@ -73,6 +73,9 @@ from portal.security.data_keys import (
 from portal.security.headers import set_security_headers
 from portal.security.passwords import PasswordHashing
 from portal.security.sessions import ServerSessionInterface, current_session, idle_minutes_for
+from portal.sharing.export import shares_section
+from portal.sharing.recipient_views import bp as shared_bp
+from portal.sharing.views import bp as sharing_bp
 from portal.staff.boundary import install_privacy_boundary
 from portal.staff.views import bp as staff_bp
 from portal.verify.views import bp as verify_bp
@@ -185,6 +188,17 @@ def create_app(config: BaseConfig | None = None) -> Flask:
                 export=incidents_section,
                 stylesheet="css/incidents.css",
             ),
+            Journey(
+                sharing_bp,
+                keeps="The shares you make: who each is for (your words), what is in it, when "
+                "it ends, and each time it was opened (the time only). What they show is locked "
+                "with the link and code, and destroyed when the share ends.",
+                export=shares_section,
+                stylesheet="css/incidents.css",
+                part_of="incidents",
+            ),
+            # What a person shared, for the caseworker they gave the link and code to.
+            Journey(shared_bp, stylesheet="css/incidents.css"),
             Journey(account_bp),
             # Managing staff accounts: admins only, not in the menu.
             Journey(admin_bp, stylesheet="css/auth.css"),

@@ -34,6 +34,7 @@ from portal.incidents.signing import new_signing_key
 from portal.security.crypto import new_data_keys_entry
 from portal.security.data_keys import keyring, keys_to_rewrap, rewrap_all, shred_destroyed_keys
 from portal.security.sessions import purge_ended_sessions
+from portal.sharing.services import destroy_expired_shares
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 keys_cli = AppGroup(
@@ -134,10 +135,11 @@ def sessions_purge() -> None:
 @click.command("housekeeping")
 @with_appcontext
 def housekeeping() -> None:
-    """Delete ended sessions, old sign-in failures and accounts unused for
+    """Delete ended sessions, old sign-in failures, expired shares and accounts unused for
     PORTAL_UNUSED_ACCOUNT_MONTHS, and clear deleted accounts' keys (and on SQLite their records)
     from the databases' storage. Run it from cron every 5 to 15 minutes."""
     _purge_sessions_and_failures()
+    click.echo(f"Destroyed {destroy_expired_shares(db.session)} shares that had ended.")
     months = current_app.config["UNUSED_ACCOUNT_MONTHS"]
     deleted = delete_unused_accounts(db.session, months)
     if months:

@@ -320,12 +320,14 @@ def test_an_account_with_nothing_saved_downloads_its_details_alone(
         "diary",
         "sleep_diary",
         "incidents",
+        "shares",
     ]
     assert document["account"]["username"] == account.username
     assert document["account"]["email"] is None
     assert (document["guides"], document["diary"], document["sleep_diary"]) == ([], [], [])
     assert document["incidents"] == []
-    assert unpacked.html_text.count("Nothing saved.") == 4
+    assert document["shares"] == []
+    assert unpacked.html_text.count("Nothing saved.") == 5
 
 
 def test_the_json_is_utf8_and_readable_with_iso_8601_dates(

@@ -14,33 +14,16 @@ import pytest
 from flask import Flask
 from PIL import ExifTags, Image
 from sqlalchemy import select
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from portal.dates import today_in_london
 from portal.extensions import db
 from portal.models import ChainCheckpoint, ChainLink, EvidenceFile, Incident, IncidentRevision
 from tests.support import evidence_files as files
 from tests.support.client import AccountHelper, CheckingClient, error_messages, page_text
-from tests.support.incidents import record_quickly
+from tests.support.incidents import record_quickly, upload
 
 YESTERDAY = today_in_london() - timedelta(days=1)
 FILE_LINK = re.compile(r"/incidents/files/([0-9a-f-]{36})")
-
-
-def upload(client: CheckingClient, incident_id: str, data: bytes, name: str) -> object:
-    """Choose a file on the incident's page and add it, as a browser sends it."""
-    page = client.get(f"/incidents/{incident_id}")
-    # Encoded here, in memory: the test client would spool a large body to a temporary file
-    # that nothing closes.
-    boundary, body = encode_multipart(
-        {"csrf_token": client.csrf_token(page), "file": FileStorage(io.BytesIO(data), name)}
-    )
-    return client.post(
-        f"/incidents/{incident_id}/files",
-        data=body,
-        content_type=f"multipart/form-data; boundary={boundary}",
-    )
 
 
 def file_ids(client: CheckingClient, incident_id: str) -> list[str]:

@@ -4,7 +4,6 @@ shown only as "fewer than 5"."""
 
 from __future__ import annotations
 
-import io
 import re
 import uuid
 from datetime import timedelta
@@ -12,9 +11,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask, Response
 from sqlalchemy import select, text
-from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
-from werkzeug.test import encode_multipart
 
 from portal.auth.roles import Role
 from portal.dates import today_in_london
@@ -32,7 +29,8 @@ from portal.staff.boundary import (
 from tests.support import evidence_files
 from tests.support.client import AccountHelper, CheckingClient, page_text
 from tests.support.diary import entry_form, night_form
-from tests.support.incidents import record_quickly
+from tests.support.incidents import record_quickly, upload
+from tests.support.sharing import make_share
 from tests.support.staff_area import publish, save_draft, staff_signed_in
 
 pytestmark = pytest.mark.usefixtures("bundled_guides")
@@ -44,8 +42,8 @@ EXAMPLE_ARGUMENTS = {"slug": SLEEP, "number": 2}
 
 
 def seed_a_person_with_secrets(client: CheckingClient, accounts: AccountHelper) -> str:
-    """A person whose username, diary, sleep notes, incident, evidence file's name and guide
-    answer all hold SECRET; returns the username."""
+    """A person whose username, diary, sleep notes, incident, evidence file's name, guide
+    answer and share all hold SECRET; returns the username."""
     account = accounts.register(client, chosen=SECRET)
     assert SECRET in account.username
     earlier = today_in_london() - timedelta(days=3)
@@ -53,19 +51,9 @@ def seed_a_person_with_secrets(client: CheckingClient, accounts: AccountHelper) 
     night = client.submit("/diary/sleep/new", night_form(earlier, notes=f"{SECRET} night"))
     assert (diary.status_code, night.status_code) == (302, 302)
     incident_id = record_quickly(client, f"{SECRET} incident", earlier)
-    page = client.get(f"/incidents/{incident_id}")
-    boundary, body = encode_multipart(
-        {
-            "csrf_token": client.csrf_token(page),
-            "file": FileStorage(io.BytesIO(evidence_files.pdf()), f"{SECRET}-letter.pdf"),
-        }
-    )
-    uploaded = client.post(
-        f"/incidents/{incident_id}/files",
-        data=body,
-        content_type=f"multipart/form-data; boundary={boundary}",
-    )
+    uploaded = upload(client, incident_id, evidence_files.pdf(), f"{SECRET}-letter.pdf")
     assert uploaded.status_code == 302, page_text(uploaded)
+    make_share(client, earlier, today_in_london(), label=f"{SECRET} share", shared_by=SECRET)
     step = f"/guides/{SLEEP}/steps/sleep-diary"
     saved = client.submit(step, {"answer-sleep-pattern": f"{SECRET} answer"})
     assert saved.status_code == 302

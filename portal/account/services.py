@@ -25,6 +25,7 @@ from portal.models.base import utcnow
 from portal.security.data_keys import SHRED_WAIT_SECONDS, cipher_for, destroy_data_key
 from portal.security.passwords import password_problem
 from portal.security.sessions import end_sessions_of
+from portal.sharing.services import destroy_shares_of
 from portal.signals import account_deleting
 
 
@@ -124,10 +125,13 @@ def delete_unused_accounts(db_session: Session, months: int) -> int:
 
 def _delete_everything(db_session: Session, user_id: uuid.UUID) -> None:
     """The data key goes first: from that moment every sealed record of the account, here and
-    in any backup, is unreadable. Then the account row, which takes every other row with it. On
-    SQLite the write-ahead log, which still holds the deleted rows' pages, is emptied too (or by
-    `flask housekeeping` if readers keep it busy)."""
+        in any backup, is unreadable. Then the account row, which takes every other row with it. On
+        SQLite the write-ahead log, which still holds the deleted rows' pages, is emptied too (or by
+        `flask housekeeping` if readers keep it busy). Shares, whose snapshots the data key does
+    not seal, are deleted by name first."""
     account_deleting.send(current_app._get_current_object(), user_id=user_id)  # type: ignore[attr-defined]
+    # Shares are sealed with their own keys, not the data key: their rows go by name.
+    destroy_shares_of(db_session, user_id)
     destroy_data_key(user_id)
     db_session.execute(delete(User).where(User.id == user_id))
     db_session.commit()

@@ -18,6 +18,7 @@ import math
 import unicodedata
 from dataclasses import dataclass
 from io import BytesIO
+from urllib.parse import quote
 
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import PyPdfError
@@ -166,6 +167,12 @@ def safe_name(filename: str) -> str:
         keep = NAME_MAX_LENGTH - len(ending) - len(dot)
         name = stem[:keep].rstrip(" .") + dot + ending
     return name
+
+
+def content_disposition(disposition: str, filename: str) -> str:
+    """A Content-Disposition header with the file's own name, safely (RFC 6266)."""
+    ascii_name = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in filename)
+    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def download_name(name: str, media_type: str) -> str:

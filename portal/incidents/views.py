@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from typing import Any
-from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -44,7 +43,12 @@ from portal.incidents.pack import PackSite, StoredFileChanged, pack_filename
 from portal.incidents.pack_input import PackRequest
 from portal.incidents.signing import current_signer
 from portal.incidents.summary import summarise
-from portal.incidents.uploads import UploadRefused, download_name, inspect_upload
+from portal.incidents.uploads import (
+    UploadRefused,
+    content_disposition,
+    download_name,
+    inspect_upload,
+)
 from portal.record_pages import own_record_or_404, page_number
 from portal.records import OpenedRecord, RecordNotFound, StaleEdit
 from portal.security.csrf import keeps_form_on_csrf_failure
@@ -267,16 +271,10 @@ def _file_response(file_id: uuid.UUID, part: str, *, download: bool = False) -> 
     response = Response(data, mimetype=media_type)
     disposition = "attachment" if download else "inline"
     name = download_name(facts.original_name, media_type) if download else facts.original_name
-    response.headers["Content-Disposition"] = _content_disposition(disposition, name)
+    response.headers["Content-Disposition"] = content_disposition(disposition, name)
     # Ranges: phones' audio players (Safari's above all) ask for a recording a part at a time.
     response.make_conditional(request, accept_ranges=True, complete_length=len(data))
     return response  # changed in place: make_conditional returns it typed as Werkzeug's class
-
-
-def _content_disposition(disposition: str, filename: str) -> str:
-    """A Content-Disposition header with the file's own name, safely (RFC 6266)."""
-    ascii_name = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in filename)
-    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 @bp.get("/files/<uuid:file_id>")

@@ -13,6 +13,7 @@ from portal.models.incidents import (
     IncidentRevision,
 )
 from portal.models.keystore import KeystoreBase, WrappedDataKey
+from portal.models.shares import Share, ShareOpening, ShareSnapshotPart
 
 __all__ = [
     "AccountToken",
@@ -30,6 +31,9 @@ __all__ = [
     "IncidentRevision",
     "KeystoreBase",
     "RecoveryCode",
+    "Share",
+    "ShareOpening",
+    "ShareSnapshotPart",
     "SignInSlowdown",
     "SleepNight",
     "StaffAuditEvent",

@@ -53,7 +53,7 @@ def staying_safe() -> str:
 
 
 # The date the privacy page's words last changed: update it with them.
-PRIVACY_UPDATED = date(2026, 11, 29)
+PRIVACY_UPDATED = date(2026, 11, 30)
 
 
 @dataclass(frozen=True)

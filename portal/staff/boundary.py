@@ -52,6 +52,9 @@ SEALED_OFF_TABLES = frozenset(
         "evidence_files",
         "incident_chain_links",
         "incident_chain_checkpoints",
+        "shares",
+        "share_snapshot_parts",
+        "share_openings",
     }
 )
 # ...nor these columns: what someone answered, and whose progress or answers a row is.

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 from typing import Any
+
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import TestResponse, encode_multipart
 
 from tests.support.client import CheckingClient, field_value
 from tests.support.diary import date_fields
@@ -63,4 +67,19 @@ def change_incident(client: CheckingClient, incident_id: str, form: dict[str, An
     return client.post(
         f"/incidents/{incident_id}/change",
         data={"csrf_token": client.csrf_token(page), "version": version, **form},
+    )
+
+
+def upload(client: CheckingClient, incident_id: str, data: bytes, name: str) -> TestResponse:
+    """Choose a file on the incident's page and add it, as a browser sends it."""
+    page = client.get(f"/incidents/{incident_id}")
+    # Encoded here, in memory: the test client would spool a large body to a temporary file
+    # that nothing closes.
+    boundary, body = encode_multipart(
+        {"csrf_token": client.csrf_token(page), "file": FileStorage(io.BytesIO(data), name)}
+    )
+    return client.post(
+        f"/incidents/{incident_id}/files",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
     )
