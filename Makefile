@@ -4,10 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 # Two workers suit the two-core machines we develop and test on; override with `make test WORKERS=4`.
+# loadgroup: tests marked with one xdist_group share a worker (the production stack starts once).
 WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-fast lint format bench setup db-upgrade clean
+.PHONY: help run test test-fast lint format bench stack stack-stop setup db-upgrade clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -29,10 +30,10 @@ run: db-upgrade ## Set up, migrate, load the bundled guides and serve on http://
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: setup ## Run the whole suite (browser journeys too); PostgreSQL as well when PORTAL_TEST_DATABASE_URL is set
-	$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test-fast: setup ## Run the suite without the browser journeys
-	$(BIN)/python -m pytest -n $(WORKERS) -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup -m "not browser" $(PYTEST_ARGS)
 
 lint: setup ## Check style, imports, security rules and complexity with ruff, then types with mypy
 	$(BIN)/ruff check .
@@ -45,6 +46,12 @@ format: setup ## Rewrite files in ruff's format and fix what ruff can fix
 
 bench: setup ## Measure speed, size and query counts; writes docs/performance.md
 	$(BIN)/python -m bench
+
+stack: setup ## Start two gunicorn hosts behind nginx (TLS) on PostgreSQL and Redis, in production mode
+	$(BIN)/python -m deploy start
+
+stack-stop: ## Stop `make stack`, dropping its databases and removing everything it made
+	$(BIN)/python -m deploy stop
 
 clean: ## Remove .venv and caches (instance/ holds your data and keys: it is kept)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
