@@ -25,6 +25,7 @@ from portal.models import Base, KeystoreBase
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, live_server
 from tests.support.client import AccountHelper, CheckingClient
 from tests.support.environment import unavailable
+from tests.support.stack import production_stack  # noqa: F401 (a fixture, for *_stack_* tests)
 
 POSTGRES_URL = normalise_database_url(os.environ.get("PORTAL_TEST_DATABASE_URL"))
 BACKENDS = ["sqlite", "postgresql"]
