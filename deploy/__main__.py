@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -34,7 +35,9 @@ def run_in_foreground() -> None:
         with running_stack() as stack:
             settings_file = stack.folder / "stack.env"
             settings_file.touch(mode=0o600)
-            settings_file.write_text("".join(f"{k}={v}\n" for k, v in stack.settings.items()))
+            settings_file.write_text(
+                "".join(f"{k}={shlex.quote(v)}\n" for k, v in stack.settings.items())
+            )
             STATE_FILE.write_text(
                 json.dumps({"pid": os.getpid(), "url": stack.url, "settings": str(settings_file)})
             )
@@ -102,8 +105,12 @@ def stop_background() -> int:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and STATE_FILE.exists():
         time.sleep(0.3)
+    if STATE_FILE.exists():
+        print(f"The stack has not stopped within 90 seconds: see {STACK_LOG}", file=sys.stderr)
+        return 1
     print(STACK_LOG.read_text().strip().splitlines()[-1] if STACK_LOG.exists() else "Stopped.")
-    return 0 if not STATE_FILE.exists() else 1
+    STACK_LOG.unlink(missing_ok=True)
+    return 0
 
 
 def main() -> int:

@@ -63,6 +63,11 @@ class Host:
     access_log: Path
     process: subprocess.Popen[bytes]
 
+    @property
+    def address(self) -> str:
+        """host:port, as nginx names it in its upstream and its log."""
+        return self.url.removeprefix("http://")
+
 
 # deploy/nginx.conf's log format: time "METHOD /path PROTOCOL" status bytes seconds upstream=host
 PROXY_LOG_LINE = re.compile(
@@ -245,13 +250,19 @@ def start_host(exits: ExitStack, folder: Path, name: str, settings: dict[str, st
     return Host(name, f"http://127.0.0.1:{port}", access_log, process)
 
 
-def nginx_site_for(hosts: tuple[Host, ...], https_port: int, http_port: int, folder: Path) -> str:
+def nginx_site_for(
+    upstreams: list[str],
+    https_port: int,
+    http_port: int,
+    folder: Path,
+    site_file: Path = NGINX_SITE,
+) -> str:
     """deploy/nginx.conf with the stack's ports, certificate and log in place of a real host's.
     Every value must be found, so the file tested is the file shipped."""
-    site = NGINX_SITE.read_text()
+    site = site_file.read_text()
     replacements = {
-        "server 127.0.0.1:8001 ": f"server {hosts[0].url.removeprefix('http://')} ",
-        "server 127.0.0.1:8002 ": f"server {hosts[1].url.removeprefix('http://')} ",
+        "server 127.0.0.1:8001 ": f"server {upstreams[0]} ",
+        "server 127.0.0.1:8002 ": f"server {upstreams[1]} ",
         "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
         "listen 80;": f"listen 127.0.0.1:{http_port};",
         "/etc/letsencrypt/live/support.example.org/fullchain.pem": str(folder / "cert.pem"),
@@ -287,16 +298,29 @@ http {{
 """
 
 
+def write_nginx_config(folder: Path, upstreams: list[str]) -> int:
+    """nginx's files for the stack in `folder` (the certificate must be there); its HTTPS port."""
+    https_port, http_port = free_port(), free_port()
+    site = nginx_site_for(upstreams, https_port, http_port, folder)
+    (folder / "support-space.conf").write_text(site)
+    (folder / "nginx.conf").write_text(nginx_main_config(folder))
+    return https_port
+
+
+def nginx_command(folder: Path, *options: str) -> list[str]:
+    """nginx run on the files write_nginx_config() made, its error log beside them."""
+    config = ["-p", f"{folder}/", "-c", str(folder / "nginx.conf")]
+    return [nginx_binary() or "nginx", *config, "-e", str(folder / "nginx-error.log"), *options]
+
+
 def start_nginx(exits: ExitStack, folder: Path, hosts: tuple[Host, ...]) -> str:
     """nginx on a free loopback port in front of the hosts; returns its HTTPS address."""
-    https_port, http_port = free_port(), free_port()
-    (folder / "support-space.conf").write_text(nginx_site_for(hosts, https_port, http_port, folder))
-    (folder / "nginx.conf").write_text(nginx_main_config(folder))
+    https_port = write_nginx_config(folder, [host.address for host in hosts])
     errors = folder / "nginx-error.log"
-    command = [nginx_binary() or "nginx", "-p", f"{folder}/", "-c", str(folder / "nginx.conf")]
-    command += ["-e", str(errors)]
     with errors.open("ab") as stderr:
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)  # noqa: S603
+        process = subprocess.Popen(  # noqa: S603 (nginx, on our own files)
+            nginx_command(folder), stdout=subprocess.DEVNULL, stderr=stderr
+        )
     exits.enter_context(stopped_afterwards(process, signal.SIGQUIT))
     url = f"https://127.0.0.1:{https_port}"
     wait_until_answering(url + "/health", process, errors)

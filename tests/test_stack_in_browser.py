@@ -119,7 +119,7 @@ def test_a_journey_crosses_hosts_and_signing_out_on_one_ends_the_session_on_both
         ]
         assert len(saves) >= 4
         assert all(journey[i].upstream != journey[i + 1].upstream for i in saves)
-        assert {r.upstream for r in journey} == {h.url.removeprefix("http://") for h in stack.hosts}
+        assert {r.upstream for r in journey} == {host.address for host in stack.hosts}
 
         cookie = session_cookie(page)
         assert (cookie["secure"], cookie["httpOnly"]) == (True, True)
