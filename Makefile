@@ -4,7 +4,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 # Two workers suit the two-core machines we develop and test on; override with `make test WORKERS=4`.
-# loadgroup: tests marked with one xdist_group share a worker (the production stack starts once).
 WORKERS ?= 2
 
 .DEFAULT_GOAL := help
@@ -30,10 +29,10 @@ run: db-upgrade ## Set up, migrate, load the bundled guides and serve on http://
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: setup ## Run the whole suite (browser journeys too); PostgreSQL as well when PORTAL_TEST_DATABASE_URL is set
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
 
 test-fast: setup ## Run the suite without the browser journeys
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) -m "not browser" $(PYTEST_ARGS)
 
 lint: setup ## Check style, imports, security rules and complexity with ruff, then types with mypy
 	$(BIN)/ruff check .

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 import zipfile
 from collections.abc import Iterator
 from datetime import date
@@ -177,3 +178,26 @@ def test_a_backup_never_replaces_an_earlier_one(app: Flask, backups: Path) -> No
     assert result.exit_code == 1
     assert "exists already" in result.output
     assert (backups / "keystore.backup").stat().st_mode & 0o077 == 0  # the site's user alone
+
+
+@pytest.mark.parametrize("database_urls", ["sqlite"], indirect=True)
+def test_a_sqlite_backup_taken_during_a_write_holds_only_what_was_saved(
+    app: Flask, client: CheckingClient, accounts: AccountHelper, backups: Path
+) -> None:
+    everything_written(client, accounts, "Wren")
+    main_file = app.config["DATABASE_URL"].removeprefix("sqlite:///")
+    writer = sqlite3.connect(main_file, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("CREATE TABLE half_written (note TEXT)")
+    writer.execute("INSERT INTO half_written VALUES ('not saved yet')")
+
+    flask_command(app, "backup", "save", "main", str(backups / "main.backup"))
+    writer.execute("COMMIT")
+    writer.close()
+
+    backup = sqlite3.connect(backups / "main.backup")
+    tables = {row[0] for row in backup.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    entries = backup.execute("SELECT count(*) FROM diary_entries").fetchone()[0]
+    backup.close()
+    assert "half_written" not in tables
+    assert entries == 1

@@ -28,8 +28,8 @@ from tests.support.client import PASSWORD
 from tests.support.guides import next_version
 from tests.test_diary_in_browser import write_entry
 
-# One worker runs every test here (make test: --dist loadgroup), so the stack starts once.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("production_stack")]
+# One worker runs every test here (tests/support/stack.py, StackModulesTogether): one stack.
+pytestmark = pytest.mark.browser
 
 SESSION_COOKIE = "__Host-session"
 WORRY_TIME = "/guides/calming-anxious-feelings/steps/worry-time"

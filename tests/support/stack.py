@@ -6,15 +6,29 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 from deploy.stack import Stack, missing_services, running_stack
 from tests.support.environment import unavailable
 
+# The test modules that use the production stack.
+STACK_MODULES = frozenset({"tests/test_stack_in_browser.py"})
+
+
+class StackModulesTogether(LoadScopeScheduling):
+    """xdist's usual spread (each test to whichever worker is free), except that a module using
+    the production stack goes whole to one worker, which starts the stack once. (xdist's own
+    `--dist loadgroup` would do this from a mark, but xdist 3.8 marks groups in a node attribute
+    that pytest 9 no longer reads, so it spreads them like any other test.)"""
+
+    def _split_scope(self, nodeid: str) -> str:
+        module = nodeid.split("::", 1)[0]
+        return module if module in STACK_MODULES else nodeid
+
 
 @pytest.fixture(scope="session")
 def production_stack() -> Iterator[Stack]:
-    """The whole stack, stopped (databases dropped, files removed) when the session ends. Tests
-    using it share one xdist group, so one worker starts it once."""
+    """The whole stack, stopped (databases dropped, files removed) when the session ends."""
     missing = missing_services()
     if missing:
         unavailable("the production stack needs " + "; ".join(missing))
