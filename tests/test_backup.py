@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.journeys import export_sections
 from portal.models import DiaryEntry, User
-from portal.security.crypto import DataKeyMissing
+from portal.security.crypto import DataKeyMissing, DecryptionFailed, new_data_keys_entry
 from tests.conftest import (
     DatabaseUrls,
     dispose,
@@ -67,11 +67,13 @@ def flask_command(app: Flask, *arguments: str) -> str:
     return result.output
 
 
-def same_site_restored(app: Flask, databases: DatabaseUrls, tmp_path: Path) -> Flask:
+def same_site_restored(
+    app: Flask, databases: DatabaseUrls, tmp_path: Path, **other_settings: str
+) -> Flask:
     """The site on other databases, with the original's keys (kept apart from any backup)."""
     settings = {env: app.config[name] for name, env in SECRETS.items()}
     settings["PORTAL_SIGNING_KEY"] = app.config["SIGNING_KEY"]
-    restored = make_app(databases, tmp_path, **settings)
+    restored = make_app(databases, tmp_path, **(settings | other_settings))
     restored.test_client_class = CheckingClient
     return restored
 
@@ -158,6 +160,30 @@ def test_an_account_deleted_after_the_backup_cannot_be_read_from_the_restored_ma
         )
         with pytest.raises(DataKeyMissing):
             export_sections(db.session, deleted_id)
+    dispose(restored)
+
+
+def test_nothing_restored_opens_without_the_same_data_keys(
+    app: Flask,
+    client: CheckingClient,
+    accounts: AccountHelper,
+    empty_databases: DatabaseUrls,
+    backups: Path,
+    tmp_path: Path,
+) -> None:
+    person = person_writes_everything(client, accounts, "Wren")
+    flask_command(app, "backup", "save", "main", str(backups / "main.backup"))
+    flask_command(app, "backup", "save", "keystore", str(backups / "keystore.backup"))
+    other_keys = new_data_keys_entry(app.config["DATA_KEYS"].split(":")[0])
+    restored = same_site_restored(app, empty_databases, tmp_path, PORTAL_DATA_KEYS=other_keys)
+    flask_command(restored, "backup", "restore", "main", str(backups / "main.backup"))
+    flask_command(restored, "backup", "restore", "keystore", str(backups / "keystore.backup"))
+
+    with restored.test_request_context():
+        person_id = db.session.scalar(select(User.id).where(User.username == person))
+        assert person_id is not None
+        with pytest.raises(DecryptionFailed):
+            export_sections(db.session, person_id)
     dispose(restored)
 
 
