@@ -46,9 +46,9 @@ def run_in_foreground() -> None:
                 f"{', '.join(host.url for host in stack.hosts)}); logs in {stack.folder}",
                 flush=True,
             )
-            while all(host.process.poll() is None for host in stack.hosts):
+            while all(process.poll() is None for process in stack.processes):
                 time.sleep(1)
-            print("A host stopped by itself: stopping the stack.", flush=True)
+            print("nginx or a host stopped by itself: stopping the stack.", flush=True)
     except KeyboardInterrupt:
         pass
     finally:

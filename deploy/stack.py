@@ -101,6 +101,12 @@ class Stack:
     hosts: tuple[Host, ...]
     settings: dict[str, str]
     proxy_log: Path
+    proxy: subprocess.Popen[bytes]
+
+    @property
+    def processes(self) -> list[subprocess.Popen[bytes]]:
+        """nginx and every host's gunicorn master."""
+        return [self.proxy, *(host.process for host in self.hosts)]
 
     def requests_after(self, proxy_log_offset: int) -> list[ProxiedRequest]:
         """Every request nginx logged after an offset taken from proxy_log_size(), in order."""
@@ -313,8 +319,10 @@ def nginx_command(folder: Path, *options: str) -> list[str]:
     return [nginx_binary() or "nginx", *config, "-e", str(folder / "nginx-error.log"), *options]
 
 
-def start_nginx(exits: ExitStack, folder: Path, hosts: tuple[Host, ...]) -> str:
-    """nginx on a free loopback port in front of the hosts; returns its HTTPS address."""
+def start_nginx(
+    exits: ExitStack, folder: Path, hosts: tuple[Host, ...]
+) -> tuple[str, subprocess.Popen[bytes]]:
+    """nginx on a free loopback port in front of the hosts: its HTTPS address and process."""
     https_port = write_nginx_config(folder, [host.address for host in hosts])
     errors = folder / "nginx-error.log"
     with errors.open("ab") as stderr:
@@ -330,7 +338,7 @@ def start_nginx(exits: ExitStack, folder: Path, hosts: tuple[Host, ...]) -> str:
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and not (proxy_log.exists() and proxy_log.stat().st_size):
         time.sleep(0.05)
-    return url
+    return url, process
 
 
 @contextmanager
@@ -374,5 +382,31 @@ def running_stack() -> Iterator[Stack]:
             wait_until_answering(
                 host.url + "/health", host.process, folder / f"{host.name}-error.log"
             )
-        url = start_nginx(exits, folder, hosts)
-        yield Stack(url, folder, hosts, settings, folder / "proxy-access.log")
+        url, proxy = start_nginx(exits, folder, hosts)
+        yield Stack(url, folder, hosts, settings, folder / "proxy-access.log", proxy)
+
+
+def leftovers(stack: Stack) -> list[str]:
+    """What a stopped stack left behind, in words: empty when everything it made is gone."""
+    left = [f"process {process.pid}" for process in stack.processes if process.poll() is None]
+    # Workers too: every process the stack started names its folder on its command line.
+    for command_line in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(stack.folder).encode() in command_line.read_bytes():
+                left.append(f"process {command_line.parent.name}")
+        except OSError:
+            continue  # ended meanwhile
+    if stack.folder.exists():
+        left.append(f"folder {stack.folder}")
+    names = [
+        stack.settings[s].rsplit("/", 1)[1] for s in ("PORTAL_DATABASE_URL", "PORTAL_KEYSTORE_URL")
+    ]
+    with psycopg.connect(POSTGRES_URL) as connection:
+        existing = {row[0] for row in connection.execute("SELECT datname FROM pg_database")}
+    left += [f"database {name}" for name in names if name in existing]
+    store = redis.Redis.from_url(REDIS_URL)
+    keys = list(store.scan_iter(match=f"*{stack.settings['PORTAL_RATELIMIT_PREFIX']}*"))
+    store.close()
+    if keys:
+        left.append(f"{len(keys)} Redis keys")
+    return left

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from xdist.scheduler import LoadScopeScheduling
 
-from deploy.stack import Stack, missing_services, running_stack
+from deploy.stack import Stack, leftovers, missing_services, running_stack
 from tests.support.environment import unavailable
 
 # The test modules that use the production stack.
@@ -28,9 +28,11 @@ class StackModulesTogether(LoadScopeScheduling):
 
 @pytest.fixture(scope="session")
 def production_stack() -> Iterator[Stack]:
-    """The whole stack, stopped (databases dropped, files removed) when the session ends."""
+    """The whole stack, stopped when the session ends, and checked then to have left nothing
+    behind: no process, folder, database or Redis key (an error in the last test if it did)."""
     missing = missing_services()
     if missing:
         unavailable("the production stack needs " + "; ".join(missing))
     with running_stack() as stack:
         yield stack
+    assert leftovers(stack) == []
