@@ -12,9 +12,9 @@ import pytest
 
 from config import BaseConfig
 from deploy.certificate import write_throwaway_certificate
-from deploy.stack import (
+from deploy.nginx import (
     NGINX_SITE,
-    StackError,
+    ShippedConfigChanged,
     nginx_binary,
     nginx_command,
     nginx_site_for,
@@ -30,7 +30,7 @@ def test_nginx_accepts_the_config_the_stack_makes_from_the_shipped_file(tmp_path
     if nginx_binary() is None:
         unavailable("checking the nginx config needs nginx (apt install nginx)")
     write_throwaway_certificate(tmp_path / "cert.pem", tmp_path / "key.pem")
-    write_nginx_config(tmp_path, ["127.0.0.1:9001", "127.0.0.1:9002"])
+    write_nginx_config(tmp_path, ["127.0.0.1:9001", "127.0.0.1:9002"], 8443, 8080)
     checked = subprocess.run(
         nginx_command(tmp_path, "-t"), capture_output=True, text=True, check=False
     )
@@ -43,7 +43,7 @@ def test_the_stack_refuses_a_shipped_file_that_no_longer_says_what_it_replaces(
 ) -> None:
     edited = tmp_path / "nginx.conf"
     edited.write_text(SHIPPED.replace("listen 443 ssl http2;", "listen 8443 ssl;"))
-    with pytest.raises(StackError, match="listen 443 ssl http2;"):
+    with pytest.raises(ShippedConfigChanged, match="listen 443 ssl http2;"):
         nginx_site_for(["127.0.0.1:9001", "127.0.0.1:9002"], 8443, 8080, tmp_path, edited)
 
 
