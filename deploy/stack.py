@@ -44,7 +44,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # number of the stack's own; each can be changed for a machine that differs.
 POSTGRES_URL = os.environ.get("STACK_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("STACK_REDIS_URL", "redis://127.0.0.1:6379/14")
-HOSTS = 2
+HOSTS = 2  # as many as deploy/nginx.conf's upstream names
 WORKERS_PER_HOST = 2
 STARTUP_SECONDS = 60
 
