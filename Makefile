@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app portal
 WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-fast lint format bench setup db-upgrade clean
+.PHONY: help run test test-fast lint format bench stack stack-stop setup db-upgrade clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -45,6 +45,12 @@ format: setup ## Rewrite files in ruff's format and fix what ruff can fix
 
 bench: setup ## Measure speed, size and query counts; writes docs/performance.md
 	$(BIN)/python -m bench
+
+stack: setup ## Start two gunicorn hosts behind nginx (TLS) on PostgreSQL and Redis, in production mode
+	$(BIN)/python -m deploy start
+
+stack-stop: ## Stop `make stack`, dropping its databases and removing everything it made
+	$(BIN)/python -m deploy stop
 
 clean: ## Remove .venv and caches (instance/ holds your data and keys: it is kept)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

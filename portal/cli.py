@@ -17,6 +17,7 @@ from portal.auth.second_factor import forget_second_factor
 from portal.auth.services import RegistrationRefused
 from portal.auth.services import register as register_account
 from portal.auth.slowdowns import forget_old_slowdowns
+from portal.backup import BackupFailed, RestoreRefused, back_up, restore
 from portal.contacts import current_contacts
 from portal.database import SQLITE_BUSY_SECONDS, empty_write_ahead_log, is_sqlite
 from portal.extensions import db, keystore_db
@@ -43,6 +44,15 @@ keys_cli = AppGroup(
 )
 sessions_cli = AppGroup("sessions", help="Signed-in sessions.")
 staff_cli = AppGroup("staff", help="Staff and admin accounts.")
+backup_cli = AppGroup(
+    "backup",
+    help="Back up the main database and the keystore, each to its own file (main first), and "
+    "restore a backup into a new, empty database.",
+)
+# Which setting names each database, by the name an operator types.
+DATABASE_SETTINGS = {"main": "DATABASE_URL", "keystore": "KEYSTORE_URL"}
+WHICH_DATABASE = click.Choice(list(DATABASE_SETTINGS))
+BACKUP_FILE = click.Path(dir_okay=False, path_type=Path)
 
 guides_cli = AppGroup(
     "guides",
@@ -256,6 +266,35 @@ def staff_reset_code(username: str) -> None:
     click.echo(f"{username} sets up a new authenticator app at its next sign-in.")
 
 
+@backup_cli.command("save")
+@click.argument("database", type=WHICH_DATABASE)
+@click.argument("backup_file", type=BACKUP_FILE)
+def backup_save(database: str, backup_file: Path) -> None:
+    """Back up DATABASE (main or keystore) to BACKUP_FILE, a new file, while the site runs.
+    Back up main first, then keystore, and keep the two apart."""
+    try:
+        back_up(current_app.config[DATABASE_SETTINGS[database]], backup_file)
+    except BackupFailed as failed:
+        raise click.ClickException(str(failed)) from None
+    click.echo(f"Backed up the {database} database to {backup_file}.")
+    if database == "main":
+        click.echo("Now back up the keystore (flask backup save keystore FILE).")
+
+
+@backup_cli.command("restore")
+@click.argument("database", type=WHICH_DATABASE)
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def backup_restore(database: str, backup_file: Path) -> None:
+    """Restore BACKUP_FILE into DATABASE (main or keystore), as the settings name it, which
+    must be new and empty. Nothing opens without the same PORTAL_DATA_KEYS."""
+    try:
+        restore(current_app.config[DATABASE_SETTINGS[database]], backup_file)
+    except (BackupFailed, RestoreRefused) as failed:
+        raise click.ClickException(str(failed)) from None
+    click.echo(f"Restored the {database} database from {backup_file}.")
+
+
 def register(app: Flask) -> None:
-    for command in (db_cli, keys_cli, sessions_cli, guides_cli, staff_cli, housekeeping):
+    commands = (db_cli, keys_cli, sessions_cli, guides_cli, staff_cli, backup_cli, housekeeping)
+    for command in commands:
         app.cli.add_command(command)

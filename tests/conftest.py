@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -25,6 +26,10 @@ from portal.models import Base, KeystoreBase
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, live_server
 from tests.support.client import AccountHelper, CheckingClient
 from tests.support.environment import unavailable
+from tests.support.stack import (
+    StackModulesTogether,
+    production_stack,  # noqa: F401 (a fixture, for *_stack_* tests)
+)
 
 POSTGRES_URL = normalise_database_url(os.environ.get("PORTAL_TEST_DATABASE_URL"))
 BACKENDS = ["sqlite", "postgresql"]
@@ -197,6 +202,13 @@ def bundled_guides(app: Flask) -> None:
     """The guides in guides/, published, as `make run` loads them."""
     with app.app_context():
         sync_folder(db.session)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> StackModulesTogether | None:
+    """With -n and no --dist of another kind: the production stack's tests on one worker."""
+    if config.getvalue("dist") != "load":
+        return None  # xdist's own
+    return StackModulesTogether(config, log)
 
 
 # Browser journeys -----------------------------------------------------------------------------

@@ -108,10 +108,12 @@ def browser_page(
     javascript: bool = True,
     viewport: ViewportSize = PHONE,
     touch_only: bool = False,
+    throwaway_certificate: bool = False,
 ) -> Iterator[tuple[Page, OffSiteRequests]]:
     """A fresh browser profile (no cookies) with one page, phone-sized. `touch_only` makes it a
     phone with a touch screen and no mouse or keyboard (CSS sees `hover: none`, `pointer:
-    coarse`); otherwise it has a mouse and keyboard, as a computer does."""
+    coarse`); otherwise it has a mouse and keyboard, as a computer does.
+    `throwaway_certificate` accepts the self-signed one of `make stack` (deploy/stack.py)."""
     context: BrowserContext = browser.new_context(
         java_script_enabled=javascript,
         # As the people the site is for see it: in British English.
@@ -120,6 +122,7 @@ def browser_page(
         has_touch=touch_only,
         is_mobile=touch_only,
         base_url=base_url,
+        ignore_https_errors=throwaway_certificate,
     )
     off_site = OffSiteRequests(base_url)
     context.route("**/*", off_site.handle)
