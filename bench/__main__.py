@@ -19,6 +19,8 @@ from pathlib import Path
 from bench.harness import LOAD, bench_databases, postgres_available
 from bench.report import Report
 from bench.sections import SECTIONS
+from bench.stack import BEGIN as STACK_BEGIN
+from bench.stack import END as STACK_END
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 QUICK_LOAD_SECONDS = 2
@@ -50,6 +52,15 @@ def is_chosen(section_name: str, names: list[str]) -> bool:
     return not names or any(
         name == section_name or section_name.startswith(name + "_") for name in names
     )
+
+
+def kept_stack_figures() -> str:
+    """The production stack's figures (bench/stack.py, run on its own), carried over as they are."""
+    current = OUTPUT.read_text() if OUTPUT.exists() else ""
+    if STACK_BEGIN not in current or STACK_END not in current:
+        return "\n"
+    block = current.split(STACK_BEGIN, 1)[1].split(STACK_END, 1)[0]
+    return f"\n{STACK_BEGIN}{block}{STACK_END}\n"
 
 
 def main(arguments: list[str]) -> int:
@@ -96,7 +107,7 @@ def main(arguments: list[str]) -> int:
     if names and OUTPUT.exists():
         print(f"Only some sections ran; {OUTPUT} was left as it was.")
         return 0
-    OUTPUT.write_text("\n".join(header + [r.markdown for r in reports]) + "\n")
+    OUTPUT.write_text("\n".join(header + [r.markdown for r in reports]) + kept_stack_figures())
     print(f"Wrote {OUTPUT}")
     return 0 if all(r.passed for r in reports) else 1
 

@@ -59,7 +59,7 @@ from portal.incidents.signing import (
 )
 from portal.incidents.views import bp as incidents_bp
 from portal.journeys import Journey, nav_links, register_journeys, stylesheet_of
-from portal.log_format import use_json_lines
+from portal.log_format import send_logs_to_stderr
 from portal.log_privacy import install_log_filters
 from portal.models.accounts import User
 from portal.pages.views import bp as pages_bp
@@ -103,8 +103,7 @@ def create_app(config: BaseConfig | None = None) -> Flask:
     _fill_local_defaults(app, settings)
     settings.check()
     install_log_filters(app)
-    if app.config["LOG_FORMAT"] == "json":
-        use_json_lines(app.config["LOG_LEVEL"])
+    send_logs_to_stderr(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
 
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]

@@ -49,13 +49,19 @@ class _ToStderr(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
-def use_json_lines(level: str) -> None:
-    """Send every log record (ours, Flask's, the development server's) to stderr as JSON."""
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def send_logs_to_stderr(log_format: str, level: str) -> None:
+    """Every log record at `level` or above (ours, Flask's, Flask-Limiter's, the development
+    server's) to stderr, as text or as JSON lines. Without a handler of our own, Flask-Limiter's
+    "falling back to in-memory storage" reached no log at all (it has a NullHandler)."""
     root = logging.getLogger()
-    if not any(isinstance(handler.formatter, JsonLines) for handler in root.handlers):
-        handler = _ToStderr()
-        handler.setFormatter(JsonLines())
-        root.addHandler(handler)
+    for handler in [h for h in root.handlers if isinstance(h, _ToStderr)]:
+        root.removeHandler(handler)
+    handler = _ToStderr()
+    handler.setFormatter(JsonLines() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
+    root.addHandler(handler)
     root.setLevel(level)
 
 

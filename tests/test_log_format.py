@@ -4,15 +4,12 @@ with nothing private in them: no query string, no address, no exception message.
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
 from portal.incidents.signing import new_signing_key
-from portal.log_format import JsonLines
 from portal.security.crypto import new_data_keys_entry
 from tests.conftest import DatabaseUrls
 from tests.support.client import CheckingClient
@@ -24,15 +21,6 @@ PRIVATE_WORDS = "my neighbour Dave threatened me"
 @pytest.fixture
 def app_settings() -> dict[str, str]:
     return {"PORTAL_LOG_FORMAT": "json"}
-
-
-@pytest.fixture(autouse=True)
-def _json_handler_removed_afterwards() -> Iterator[None]:
-    yield
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if isinstance(handler.formatter, JsonLines):
-            root.removeHandler(handler)
 
 
 def json_lines(text: str) -> list[dict[str, object]]:

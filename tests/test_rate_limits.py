@@ -95,7 +95,10 @@ def test_two_hosts_sharing_redis_share_the_count(
 
 
 def test_a_redis_outage_falls_back_to_counting_in_each_process_and_recovers(
-    database_urls: DatabaseUrls, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    database_urls: DatabaseUrls,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     if not REDIS_URL:
         unavailable("Redis tests need PORTAL_TEST_REDIS_URL (.ci/run sets it)")
@@ -109,6 +112,10 @@ def test_a_redis_outage_falls_back_to_counting_in_each_process_and_recovers(
             # Sign-in still works, and the limit still holds, counted in this process.
             assert failed_sign_ins(client, PER_MINUTE + 1) == [200] * PER_MINUTE + [429]
             assert "falling back to in-memory storage" in caplog.text
+            # ... and in the server's own log (stderr), where an operator looks.
+            assert (
+                "WARNING flask-limiter: Rate limit storage unreachable" in capsys.readouterr().err
+            )
         # Back on Redis once it answers (the limiter looks again after a second or two), where
         # this minute's count starts afresh: the attempt the process's own count refused passes.
         with caplog.at_level(logging.INFO, logger="flask-limiter"):

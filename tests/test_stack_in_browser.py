@@ -199,3 +199,18 @@ def test_a_guide_synced_once_is_served_by_both_hosts(
         for _ in range(2):
             assert new_summary in requests.get("/guides").text()
     assert len(set(hosts_answering(stack, since, "/guides", 2))) == 2
+
+
+def test_a_shares_link_reaches_no_log_of_the_stack_with_its_token(
+    browser: Browser, production_stack: Stack
+) -> None:
+    stack = production_stack
+    token = "NotARealShareToken_" + "x" * 24
+    since = stack.proxy_log_size()
+    with another_browser(browser, stack) as requests:
+        assert requests.get(f"/shared/{token}").status == 404
+        assert requests.get(f"/shared/{token}/pack").status == 404
+    logged = stack.requests_after(since)
+    assert [r.path for r in logged if r.path.startswith("/shared")] == ["/shared/..."] * 2
+    every_log = [stack.proxy_log, *(host.access_log for host in stack.hosts)]
+    assert all(token not in log.read_text() for log in every_log)
