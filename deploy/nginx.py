@@ -60,6 +60,7 @@ def nginx_site_for(
         "/etc/letsencrypt/live/support.example.org/fullchain.pem": str(folder / "cert.pem"),
         "/etc/letsencrypt/live/support.example.org/privkey.pem": str(folder / "key.pem"),
         "/var/log/nginx/support-space.access.log": str(folder / "proxy-access.log"),
+        "root /srv/support-space/offline;": f"root {folder};",
     }
     for shipped, ours in replacements.items():
         if shipped not in site:

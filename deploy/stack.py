@@ -284,6 +284,7 @@ def running_stack() -> Iterator[Stack]:
         }
         run_flask(settings, "db", "upgrade")
         run_flask(settings, "guides", "sync")
+        run_flask(settings, "offline-page", str(folder / "offline.html"))
         # Started together, then waited for: each takes seconds to load the app.
         hosts = tuple(
             start_host(exits, folder, f"host{number}", settings) for number in range(1, HOSTS + 1)

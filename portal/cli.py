@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, render_template
 from flask.cli import AppGroup, with_appcontext
 
 from portal import migrate
@@ -294,7 +294,24 @@ def backup_restore(database: str, backup_file: Path) -> None:
     click.echo(f"Restored the {database} database from {backup_file}.")
 
 
+@click.command("offline-page")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def offline_page(out: Path) -> None:
+    """Write the page the proxy shows when no host answers (deploy/nginx.conf's error_page):
+    Quick exit and the help lines, with nothing to fetch. Write it again when contacts change."""
+    with current_app.test_request_context():
+        page = render_template(
+            "errors/offline.html", quick_exit_url=current_app.config["QUICK_EXIT_URL"]
+        )
+    out.write_text(page)
+    click.echo(f"Wrote {out}")
+
+
 def register(app: Flask) -> None:
-    commands = (db_cli, keys_cli, sessions_cli, guides_cli, staff_cli, backup_cli, housekeeping)
+    commands = (
+        *(db_cli, keys_cli, sessions_cli, guides_cli, staff_cli, backup_cli),
+        *(housekeeping, offline_page),
+    )
     for command in commands:
         app.cli.add_command(command)
