@@ -18,7 +18,9 @@ Figures go to docs/performance.md, between the markers below (`make bench` keeps
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -146,6 +148,14 @@ def logged_in_hosts(stack: Stack, words: str) -> int:
     )
 
 
+def keep_logs(stack: Stack) -> Path:
+    """Copy the hosts' error logs out of the stack's folder, which goes when it stops."""
+    kept = Path(tempfile.mkdtemp(prefix="support-space-bench-logs-"))
+    for log in stack.folder.glob("*-error.log"):
+        shutil.copy(log, kept / log.name)
+    return kept
+
+
 def write_section(markdown: str) -> None:
     """Put the figures between the markers in docs/performance.md, leaving the rest."""
     current = OUTPUT.read_text() if OUTPUT.exists() else "# Performance\n"
@@ -211,6 +221,8 @@ def main(arguments: list[str] | None = None) -> int:
             ("worker killed", lambda: kill_a_worker(stack)),
         ):
             outcome = run_load(name, few, FAULT_SECONDS, fault)
+            if 500 in outcome.tally.statuses:
+                outcome.note += f"; the hosts' logs are kept in {keep_logs(stack)}"
             print(outcome.row(), flush=True)
             outcomes.append(outcome)
         fallbacks = logged_in_hosts(stack, FALLBACK_LOGGED) - fallback_before

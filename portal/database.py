@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, CursorResult, Delete, Engine, Update, create_engine, event
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +26,14 @@ POSTGRES_CONNECT_SECONDS = 5
 # What a database that is down, restarting, unreachable or too busy raises: the request gets
 # the "try again in a moment" page (portal.errors), never a traceback.
 DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, InterfaceError, PoolTimeout)
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """Whether `error` is the database being away: one of DATABASE_UNAVAILABLE, or any driver
+    error that SQLAlchemy recognised as a lost connection (a restart mid-statement)."""
+    return isinstance(error, DATABASE_UNAVAILABLE) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
 
 
 def engine_for(url: str, *, autocommit: bool = False) -> Engine:

@@ -12,7 +12,7 @@ from flask import Flask, Response, current_app, g, make_response, render_templat
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from portal.database import DATABASE_UNAVAILABLE, rollback_quietly
+from portal.database import DATABASE_UNAVAILABLE, is_database_unavailable, rollback_quietly
 from portal.extensions import db, keystore_db, limiter, login_manager
 from portal.held_writing import posted_writing
 from portal.security.sessions import ServerSessionInterface, current_session
@@ -124,7 +124,7 @@ def render_unavailable() -> Response:
     return response
 
 
-def handle_database_unavailable(error: Exception) -> Response:
+def handle_database_unavailable(error: BaseException) -> Response:
     log.warning("The database did not answer (%s): sent the try-again page.", type(error).__name__)
     return render_unavailable()
 
@@ -133,12 +133,12 @@ def handle_http_error(error: HTTPException) -> tuple[str, int, dict[str, str]] |
     if error.code == 503:
         return render_unavailable()
     # A view that failed part-way must not leave a transaction open under the error page.
-    db.session.rollback()
+    rollback_quietly(db.session)
     return render_error(error.code or 500)
 
 
 def handle_csrf_error(_error: CSRFError) -> tuple[str, int, dict[str, str]]:
-    db.session.rollback()
+    rollback_quietly(db.session)
     return render_error(400)
 
 
@@ -147,9 +147,9 @@ def handle_unexpected_error(
 ) -> tuple[str, int, dict[str, str]] | Response:
     # A database failure while the response was being finished (saving the session) arrives
     # here rather than at its own handler.
-    if isinstance(error.original_exception, DATABASE_UNAVAILABLE):
+    if error.original_exception is not None and is_database_unavailable(error.original_exception):
         return handle_database_unavailable(error.original_exception)
-    db.session.rollback()
+    rollback_quietly(db.session)
     return render_error(500)
 
 

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
+from sqlalchemy.exc import DBAPIError
 
 from portal.dates import today_in_london
 from tests.conftest import POSTGRES_URL, DatabaseUrls, dispose, make_app
@@ -206,3 +207,20 @@ def test_a_diary_entry_that_sqlite_is_too_busy_to_save_comes_back_with_every_wor
     assert SECRET_WORDS in page_text(response)
     assert "Sign out" in response.get_data(as_text=True), "still shown as signed in"
     assert SECRET_WORDS not in page_text(person.get("/diary")), "nothing half-saved"
+
+
+def test_any_driver_error_on_a_lost_connection_gets_the_busy_page_not_a_500(
+    app: Flask, client: CheckingClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    def loses_its_connection() -> str:
+        # What SQLAlchemy raises when the driver reports an error it recognises as the
+        # connection going, whatever the driver's own class for it.
+        raise DBAPIError("SELECT 1", None, Exception(SECRET_WORDS), connection_invalidated=True)
+
+    app.add_url_rule("/loses-its-connection", view_func=loses_its_connection)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with caplog.at_level(logging.WARNING):
+        response = client.get("/loses-its-connection")
+    assert response.status_code == 503
+    assert "Sorry, the service is busy" in page_text(response)
+    assert SECRET_WORDS not in caplog.text
