@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from portal.admin.views import STAFF_CHANGES
 from portal.auth.roles import Role
+from portal.dates import today_in_london
 from portal.extensions import db
 from portal.models.accounts import User, WebSession
+from portal.models.shares import Share
 from tests.support.client import AccountHelper, CheckingClient, error_messages, page_text
+from tests.support.incidents import record_quickly
 from tests.support.queries import counting_queries
+from tests.support.sharing import make_share
 from tests.support.staff import (
     STAFF_PASSWORD,
     make_staff_account,
@@ -277,6 +282,20 @@ def test_deleting_a_staff_account_removes_it(app: Flask, client: CheckingClient)
     assert "has been deleted" in page_text(client.get("/admin/"))
     with app.app_context():
         assert db.session.get(User, staff_id) is None
+
+
+def test_deleting_a_staff_account_destroys_the_shares_it_made(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    leaver = accounts.new_client()
+    staff_id = id_of(app, sign_in_as(leaver, app, Role.STAFF, name="leaver"))
+    today = today_in_london()
+    record_quickly(leaver, "A staff member's own incident", today)
+    make_share(leaver, today - timedelta(days=7), today)
+    sign_in_as(client, app, Role.ADMIN)
+    assert change(client, staff_id, "delete").location == "/admin/"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Share)) == 0
 
 
 def test_an_admin_cannot_change_their_own_account_here(app: Flask, client: CheckingClient) -> None:
