@@ -167,7 +167,18 @@ class Database:
     def _close_request_session(self, _exc: BaseException | None) -> None:
         session = g.pop(self._g_name, None)
         if session is not None:
-            session.close()
+            # Closing rolls back; on a connection the database dropped (a restart) that fails,
+            # and must not turn the page already sent into gunicorn's bare 500.
+            close_quietly(session)
+
+
+def close_quietly(session: Session) -> None:
+    """Close the session; if its connection is gone, discard the connection instead (the pool
+    opens a new one)."""
+    try:
+        session.close()
+    except DBAPIError:
+        session.invalidate()
 
 
 def rollback_quietly(session: Session) -> None:
@@ -175,5 +186,5 @@ def rollback_quietly(session: Session) -> None:
     gone cannot roll back, and is discarded by the pool instead."""
     try:
         session.rollback()
-    except DATABASE_UNAVAILABLE:
-        session.close()
+    except DBAPIError:
+        session.invalidate()

@@ -11,9 +11,11 @@ from urllib.parse import urlsplit
 import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from portal.dates import today_in_london
+from portal.extensions import db
 from tests.conftest import POSTGRES_URL, DatabaseUrls, dispose, make_app
 from tests.support.client import AccountHelper, CheckingClient, page_text
 from tests.support.diary import entry_form
@@ -224,3 +226,24 @@ def test_any_driver_error_on_a_lost_connection_gets_the_busy_page_not_a_500(
     assert response.status_code == 503
     assert "Sorry, the service is busy" in page_text(response)
     assert SECRET_WORDS not in caplog.text
+
+
+@pytest.mark.parametrize("database_urls", ["postgresql"], indirect=True)
+def test_a_connection_dropped_after_the_page_was_made_does_not_spoil_the_page(
+    app_on_a_link: Flask, link: CuttableLink, caplog: pytest.LogCaptureFixture
+) -> None:
+    def reads_then_loses_the_database() -> tuple[str, dict[str, str]]:
+        db.session.execute(text("SELECT 1"))
+        with link.cut():  # every open connection dropped, as a restart drops them
+            pass
+        return "made", {"Content-Type": "text/plain"}
+
+    app_on_a_link.add_url_rule("/reads-then-loses", view_func=reads_then_loses_the_database)
+    client = app_on_a_link.test_client()
+    with caplog.at_level(logging.WARNING):
+        response = client.get("/reads-then-loses")
+    # Ending the request rolls back on the dropped connection; that fails, quietly.
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "made"
+    assert "Traceback" not in caplog.text
+    assert client.get("/reads-then-loses").status_code == 200, "a new connection next time"
