@@ -400,7 +400,11 @@ def walk_through(page: Page, guide: str) -> list[str]:
     for _ in range(12):
         if page.url.endswith("/finished"):
             return written
+        # A click that follows a link returns once the next page starts to arrive; its boxes
+        # may not be parsed yet, and looking too soon would answer nothing on that step.
+        page.wait_for_load_state()
         written += answer_every_exercise(page)
+
         page.get_by_role("main").locator("form button[type=submit]").last.click()
         next_link = page.get_by_role("link", name=re.compile("^Next step"))
         if "#result" in page.url and next_link.count():
