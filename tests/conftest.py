@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from playwright.sync_api import Browser, sync_playwright
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, Table, create_engine, text
 from sqlalchemy.engine import make_url
 
 from config import TestingConfig, normalise_database_url
@@ -30,9 +30,13 @@ from tests.support.stack import (
     StackModulesTogether,
     production_stack,  # noqa: F401 (a fixture, for *_stack_* tests)
 )
+from tests.support.templates import CompiledTemplatesInMemory
 
 POSTGRES_URL = normalise_database_url(os.environ.get("PORTAL_TEST_DATABASE_URL"))
 BACKENDS = ["sqlite", "postgresql"]
+# Each test makes a new app, which would compile every template it renders again; a test
+# worker compiles each template once instead (a third of a diary test's time went there).
+COMPILED_TEMPLATES = CompiledTemplatesInMemory()
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ def make_app(urls: DatabaseUrls, tmp_path: Path, **settings: str) -> Flask:
     }
     app = create_app(TestingConfig(environ))
     app.config["SERVER_NAME"] = None
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     return app
 
 
@@ -100,11 +105,12 @@ def empty_database_urls(backend: str, name: str, tmp_path: Path) -> DatabaseUrls
     )
 
 
-def _truncate_all(url: str, metadata_tables: list[str]) -> None:
-    engine = create_engine(url)
+def _delete_every_row(engine: Engine, tables: list[Table]) -> None:
+    # DELETE, children first: on tables a test leaves nearly empty it takes a few milliseconds
+    # where TRUNCATE's new files took a quarter of a second per test.
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {', '.join(metadata_tables)} CASCADE"))
-    engine.dispose()
+        for table in reversed(tables):
+            connection.execute(table.delete())
 
 
 # Migrated templates, once per worker ------------------------------------------------------------
@@ -145,6 +151,21 @@ def migrated_postgres(
     drop_postgres_database(worker_name + "_keys")
 
 
+@pytest.fixture(scope="session")
+def empty_postgres(migrated_postgres: DatabaseUrls) -> Iterator[Callable[[], None]]:
+    """Empties this worker's PostgreSQL pair for the next test, over connections it keeps."""
+    main = create_engine(migrated_postgres.main)
+    keystore = create_engine(migrated_postgres.keystore)
+
+    def empty() -> None:
+        _delete_every_row(main, Base.metadata.sorted_tables)
+        _delete_every_row(keystore, KeystoreBase.metadata.sorted_tables)
+
+    yield empty
+    main.dispose()
+    keystore.dispose()
+
+
 @pytest.fixture(params=BACKENDS)
 def database_urls(request: pytest.FixtureRequest, tmp_path: Path) -> DatabaseUrls:
     """A fresh, migrated database pair: a copy of the SQLite template, or emptied PostgreSQL."""
@@ -158,8 +179,7 @@ def database_urls(request: pytest.FixtureRequest, tmp_path: Path) -> DatabaseUrl
             copies.append(f"sqlite:///{target}")
         return DatabaseUrls("sqlite", copies[0], copies[1])
     urls: DatabaseUrls = request.getfixturevalue("migrated_postgres")
-    _truncate_all(urls.main, [t.name for t in Base.metadata.sorted_tables])
-    _truncate_all(urls.keystore, [t.name for t in KeystoreBase.metadata.sorted_tables])
+    request.getfixturevalue("empty_postgres")()
     return urls
 
 

@@ -3,6 +3,7 @@ no request allowed off the site, and axe-core for accessibility."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -125,7 +126,9 @@ def browser_page(
         ignore_https_errors=throwaway_certificate,
     )
     off_site = OffSiteRequests(base_url)
-    context.route("**/*", off_site.handle)
+    # Only requests that leave the site come to Python: passing each of the site's own through
+    # a handler here made every page load a fifth slower.
+    context.route(re.compile(f"^(?!{re.escape(base_url)}/)"), off_site.handle)
     page = context.new_page()
     page.set_default_timeout(10_000)
     try:

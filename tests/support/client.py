@@ -64,7 +64,7 @@ def check_page(
     response: TestResponse, footer_numbers: tuple[str, ...] = DEFAULT_FOOTER_NUMBERS
 ) -> BeautifulSoup:
     """Assert what must hold on every HTML page; returns the parsed page."""
-    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    soup = BeautifulSoup(response.get_data(as_text=True), "lxml")
     problems: list[str] = []
 
     def expect(condition: object, problem: str) -> None:
@@ -194,14 +194,14 @@ class CheckingClient(FlaskClient):
 
 def page_text(response: TestResponse) -> str:
     """The visible text of a page's main content, whitespace squashed."""
-    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    soup = BeautifulSoup(response.get_data(as_text=True), "lxml")
     main = soup.find("main") or soup
     return " ".join(main.get_text(" ").split())
 
 
 def field_value(response: TestResponse, name: str) -> str | None:
     """What an input or textarea shows, as the person would see it."""
-    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    soup = BeautifulSoup(response.get_data(as_text=True), "lxml")
     control = soup.find(["input", "textarea"], attrs={"name": name})
     if control is None:
         return None
@@ -212,7 +212,7 @@ def field_value(response: TestResponse, name: str) -> str | None:
 
 def error_messages(response: TestResponse) -> list[str]:
     """The messages in a page's error summary."""
-    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    soup = BeautifulSoup(response.get_data(as_text=True), "lxml")
     summary = soup.select_one("[data-error-summary]")
     return (
         [" ".join(item.get_text(" ").split()) for item in summary.find_all("li")] if summary else []
