@@ -77,12 +77,17 @@ def test_staff_reword_a_guide_with_a_preview_and_publish_it_for_people_to_read(
         preview = page.locator("[data-preview]")
         expect(preview).not_to_contain_text(NEW_WORDS)
 
-        page.get_by_label("Step to preview").select_option("how-you-sleep")
+        chooser = page.get_by_label("Step to preview")
+        last_step = chooser.locator("option").last.get_attribute("value")
+        chooser.select_option("how-you-sleep")
         page.locator("textarea[name=source]").fill(reworded(source))
         if javascript:
-            # The preview follows the text (and the caret, at the end, into the last step).
+            # The preview follows the text, and the caret, at the end, into the last step. (The
+            # status alone would not show it: it already said "updated" for the choice above.)
+            expect(chooser).to_have_value(str(last_step))
             expect(page.locator("[data-preview-status]")).to_have_text("Preview updated.")
-            page.get_by_label("Step to preview").select_option("how-you-sleep")
+            chooser.select_option("how-you-sleep")
+
         else:
             page.get_by_role("button", name="Preview").click()
         expect(preview).to_contain_text(NEW_WORDS)
@@ -107,7 +112,36 @@ def test_staff_reword_a_guide_with_a_preview_and_publish_it_for_people_to_read(
         expect(visitor.locator("main")).not_to_contain_text(OLD_WORDS)
 
 
+def test_a_step_picked_before_typing_pauses_stays_in_the_preview(
+    browser: Browser, site: str, app: Flask
+) -> None:
+    member = staff_member_with_an_app(app)
+    source = (GUIDES_FOLDER / f"{SLEEP}.md").read_text()
+    with browser_page(browser, site, viewport=LAPTOP) as (page, _):
+        wait_for_a_fresh_step()
+        sign_in_with_a_code(page, member)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Guides")
+        page.clock.install()  # the page's wait for typing to pause runs only when told
+        page.goto(f"/staff/guides/{SLEEP}/edit")
+        previews_asked: list[str] = []
+        page.on("request", lambda request: previews_asked.append(request.url))
+        chooser = page.get_by_label("Step to preview")
+
+        page.locator("textarea[name=source]").fill(reworded(source))  # the caret at the end
+        chooser.select_option("how-you-sleep")
+        expect(page.locator("[data-preview]")).to_contain_text(NEW_WORDS)
+        asked_for_the_choice = len(previews_asked)
+        page.clock.run_for(5_000)  # long past the pause that would follow the caret
+        page.evaluate("() => fetch('/health')")  # a request after any the timer made
+        expect(page.locator("[data-preview-status]")).to_have_text("Preview updated.")
+
+        assert previews_asked[asked_for_the_choice:] == [f"{site}/health"]
+        expect(chooser).to_have_value("how-you-sleep")
+        expect(page.locator("[data-preview]")).to_contain_text(NEW_WORDS)
+
+
 STAFF_AND_ADMIN_PAGES = [
+
     "/staff",
     "/staff/guides/new",
     f"/staff/guides/{SLEEP}",

@@ -74,7 +74,13 @@
         refresh(stepAt(box.value, box.selectionStart));
       }, WAIT_AFTER_TYPING_MS);
     });
-    chooser.addEventListener("change", function () { refresh(chooser.value); });
+    chooser.addEventListener("change", function () {
+      // The step they picked wins over a preview still waiting for typing to pause, which
+      // would otherwise follow the caret to another step a moment later.
+      window.clearTimeout(timer);
+      refresh(chooser.value);
+    });
+
   }
 
   setUpLivePreview();
