@@ -141,7 +141,6 @@ def test_a_step_picked_before_typing_pauses_stays_in_the_preview(
 
 
 STAFF_AND_ADMIN_PAGES = [
-
     "/staff",
     "/staff/guides/new",
     f"/staff/guides/{SLEEP}",
