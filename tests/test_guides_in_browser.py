@@ -53,7 +53,11 @@ def heading(page: Page) -> str:
 
 
 def save(page: Page, name: str = "Save and continue") -> None:
-    page.get_by_role("button", name=name).click()
+    """Press a save button and wait until the page it leads to has loaded, scripts and all, as
+    a person's next answer comes after the page is there (CI once chose item 9 before the new
+    page's script had run, so the help showed without taking focus)."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=name).click()
 
 
 def work_through_the_anxiety_guide(page: Page, *, javascript: bool) -> None:
