@@ -14,6 +14,7 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select, update
+from werkzeug.test import TestResponse
 
 from portal.dates import today_in_london
 from portal.extensions import db
@@ -23,6 +24,7 @@ from tests.support import evidence_files as files
 from tests.support.client import PASSWORD, AccountHelper, CheckingClient, error_messages, page_text
 from tests.support.diary import entry_form
 from tests.support.incidents import record_quickly, upload
+from tests.support.queries import counting_queries
 from tests.support.sharing import (
     MadeShare,
     give_code,
@@ -309,7 +311,81 @@ def test_the_database_alone_holds_neither_the_token_nor_the_records(
         assert secret not in stored
 
 
+ANXIETY_WORRIES = "/guides/calming-anxious-feelings/steps/worry-time"
+SLEEP_PLAN = "/guides/better-sleep/steps/sleep-plan"
+
+
+def ticks(page: TestResponse, name: str) -> list[str]:
+    """The values of the form's inputs called `name`, in page order."""
+    soup = BeautifulSoup(page.get_data(as_text=True), "lxml")
+    return [str(tag.get("value")) for tag in soup.select(f"input[name={name}]")]
+
+
+def answer_in_guides(client: CheckingClient, worries: str, sleep: str) -> None:
+    """Answers in two guides: the worry list of "Calming anxious feelings", and the first
+    changes of "Better sleep"."""
+    for step, answer in (
+        (ANXIETY_WORRIES, {"answer-worry-list": worries}),
+        (SLEEP_PLAN, {"answer-first-changes": sleep}),
+    ):
+        response = client.submit(step, answer)
+        assert response.status_code == 302, error_messages(response)
+
+
+@pytest.mark.usefixtures("bundled_guides")
+def test_a_plan_ticked_is_shared_with_its_questions_and_no_other_guide_is(
+    person: CheckingClient, accounts: AccountHelper
+) -> None:
+    answer_in_guides(person, "The rent\nThe van outside", "Earplugs every night, SLEEP-NOT-TICKED")
+    offered = person.get("/shares/new")
+    assert "Your plans from the guides" in page_text(offered)
+    assert ticks(offered, "plans") == ["better-sleep", "calming-anxious-feelings"]
+    share = make_share(person, WEEK_AGO, TODAY, plans="calming-anxious-feelings")
+
+    shown = BeautifulSoup(
+        recipient_opens(accounts, share).get(share.path).get_data(as_text=True), "html.parser"
+    )
+    plan = shown.select_one(".shared-plan")
+    assert plan is not None
+    assert "Calming anxious feelings" in plan.select_one("h2").get_text()
+    assert [h.get_text() for h in plan.select("h3")] == ["Worry time"]
+    answer = plan.select_one("dd").get_text()
+    assert answer == "The rent\nThe van outside"  # line breaks kept (preserve-lines)
+    assert "SLEEP-NOT-TICKED" not in shown.get_text()
+    listed = page_text(person.get("/shares"))
+    assert "your plan from Calming anxious feelings" in listed
+
+
+@pytest.mark.usefixtures("bundled_guides")
+def test_plans_are_offered_only_for_guides_with_answers_and_a_made_up_one_is_refused(
+    person: CheckingClient,
+) -> None:
+    assert "Your plans from the guides" not in page_text(person.get("/shares/new"))
+    refused = person.submit(
+        "/shares/new",
+        share_form(WEEK_AGO, TODAY, plans="better-sleep", label="Housing officer"),
+    )
+    assert refused.status_code == 200
+    assert error_messages(refused) == ["Choose from the list"]
+    assert ticks(refused, "label") == ["Housing officer"]
+
+
+@pytest.mark.usefixtures("bundled_guides")
+def test_the_share_form_costs_the_same_few_statements_however_many_guides_were_answered(
+    app: Flask, person: CheckingClient
+) -> None:
+    person.get("/shares/new")
+    with counting_queries(app) as none_answered:
+        person.get("/shares/new")
+    answer_in_guides(person, "The rent", "Earplugs")
+    person.get("/shares/new")
+    with counting_queries(app) as two_answered:
+        person.get("/shares/new")
+    assert len(none_answered) == len(two_answered) <= 5, two_answered.statements
+
+
 def test_sharing_is_listed_from_the_log_and_the_account(person: CheckingClient) -> None:
+
     assert 'href="/shares"' in person.get("/incidents").get_data(as_text=True)
     assert 'href="/shares"' in person.get("/account").get_data(as_text=True)
 

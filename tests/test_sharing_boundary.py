@@ -33,6 +33,9 @@ TODAY = today_in_london()
 FIRST = TODAY - timedelta(days=14)
 SHARED = "Music through the floor until 3am, SHARED-k8Wd"
 SHARED_DIARY = "Could not sleep at all, DIARY-SHARED-p5Rt"
+SHARED_PLAN = "Ring the housing officer on Monday, PLAN-SHARED-t6Gy"
+WORRY_STEP = "/guides/calming-anxious-feelings/steps/worry-time"
+SLEEP_STEP = "/guides/better-sleep/steps/sleep-plan"
 # Each of these is outside the share: another date, another kind, another person.
 NOT_SHARED = {
     "OUTSIDE-RANGE-q7Zk": "an incident of the same person before the first day",
@@ -40,6 +43,9 @@ NOT_SHARED = {
     "DIARY-OUTSIDE-h2Lx": "a diary entry of the same person before the first day",
     "OTHER-PERSON-m9Tr": "another person's incident of the same kind, in the dates",
     "OTHER-DIARY-c4Nb": "another person's diary entry in the dates",
+    "PLAN-NOT-TICKED-v8Qs": "the same person's answer in a guide whose plan was not ticked",
+    "PLAN-OTHER-STEP-e5Jm": "the same person's answer in the ticked guide, saved afterwards",
+    "OTHER-PLAN-b2Wx": "another person's answer in the guide whose plan was shared",
 }
 
 
@@ -59,14 +65,21 @@ def write_diary(client: CheckingClient, notes: str, days_ago: int) -> None:
     assert response.status_code == 302
 
 
+def answer(client: CheckingClient, step: str, field: str, words: str) -> None:
+    response = client.submit(step, {field: words})
+    assert response.status_code == 302
+
+
 @pytest.fixture
-def seeded(client: CheckingClient, accounts: AccountHelper) -> MadeShare:
+def seeded(client: CheckingClient, accounts: AccountHelper, bundled_guides: None) -> MadeShare:
     """Another person's records, then the person's own, shared: noise incidents of the last
-    14 days with their files, and diary entries of the same days."""
+    14 days with their files, diary entries of the same days, and the plan of one guide; then,
+    after sharing, one more answer in that guide."""
     other = accounts.new_client()
     accounts.register(other, "magpie")
     record(other, "OTHER-PERSON-m9Tr", 2)
     write_diary(other, "OTHER-DIARY-c4Nb", 2)
+    answer(other, WORRY_STEP, "answer-worry-list", "OTHER-PLAN-b2Wx")
 
     accounts.register(client)
     shared_id = record(client, SHARED, 3)
@@ -76,7 +89,18 @@ def seeded(client: CheckingClient, accounts: AccountHelper) -> MadeShare:
     record(client, "OUTSIDE-RANGE-q7Zk", 40)
     record(client, "OTHER-KIND-w3Pv", 4, category="threats")
     write_diary(client, "DIARY-OUTSIDE-h2Lx", 40)
-    return make_share(client, FIRST, TODAY, categories="noise", include_diary="yes")
+    answer(client, WORRY_STEP, "answer-worry-list", SHARED_PLAN)
+    answer(client, SLEEP_STEP, "answer-first-changes", "PLAN-NOT-TICKED-v8Qs")
+    share = make_share(
+        client,
+        FIRST,
+        TODAY,
+        categories="noise",
+        include_diary="yes",
+        plans="calming-anxious-feelings",
+    )
+    answer(client, WORRY_STEP, "answer-worry-time-plan", "PLAN-OTHER-STEP-e5Jm")
+    return share
 
 
 def every_part_of(client: CheckingClient, share: MadeShare) -> dict[str, bytes]:
@@ -117,17 +141,25 @@ def test_every_page_and_file_of_a_share_holds_only_what_was_chosen(
     page = page_text(recipient.get(seeded.path))
     assert SHARED in page
     assert SHARED_DIARY in page
+    assert SHARED_PLAN in page
     assert SHARED.encode() in unzipped(pack)["incidents.json"]
 
 
 def test_nothing_outside_the_choice_is_in_the_preview_either(
     seeded: MadeShare, client: CheckingClient
 ) -> None:
-    client.submit("/shares/new", share_form(FIRST, TODAY, categories="noise", include_diary="yes"))
+    client.submit(
+        "/shares/new",
+        share_form(
+            FIRST, TODAY, categories="noise", include_diary="yes", plans="calming-anxious-feelings"
+        ),
+    )
     preview = client.get("/shares/new/check").get_data(as_text=True)
     assert SHARED in preview
+    assert SHARED_PLAN in preview
     for word in NOT_SHARED:
-        assert word not in preview
+        if word != "PLAN-OTHER-STEP-e5Jm":  # saved after the share, so in a preview made now
+            assert word not in preview
 
 
 def test_a_pack_from_a_share_checks_out_like_one_the_person_exported(

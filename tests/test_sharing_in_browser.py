@@ -21,6 +21,7 @@ WITH_AND_WITHOUT_JAVASCRIPT = pytest.mark.parametrize(
 )
 ONE_DATABASE = pytest.mark.parametrize("database_urls", ["sqlite"], indirect=True)
 WHAT = "Bins set on fire by the back gate"
+WORRIES = "Whether they will be outside again tonight"
 
 
 @pytest.fixture(autouse=True)
@@ -29,9 +30,12 @@ def site_address(app: Flask, site: str) -> None:
     app.config["BASE_URL"] = site
 
 
-def share_from_the_log(page: Page, found: list[str] | None = None) -> tuple[str, str]:
-    """From the log: choose, preview and share; returns the link and the code shown. With
-    `found`, axe-core's problems on each page on the way are added to it."""
+def share_from_the_log(
+    page: Page, found: list[str] | None = None, plan: str | None = None
+) -> tuple[str, str]:
+    """From the log: choose, preview and share (with a guide's `plan` ticked, if named);
+    returns the link and the code shown. With `found`, axe-core's problems on each page on the
+    way are added to it."""
 
     def check() -> None:
         if found is not None:
@@ -42,10 +46,14 @@ def share_from_the_log(page: Page, found: list[str] | None = None) -> tuple[str,
     check()
     page.get_by_role("link", name="Share records").click()
     page.get_by_label("Who is it for?").fill("PC Smith, ASB team")
+    if plan:
+        page.get_by_label(plan).check()
     check()
     page.get_by_role("button", name="See what they will see").click()
     expect(page.get_by_role("heading", name="What they will see", exact=True)).to_be_visible()
     expect(page.get_by_text(WHAT)).to_be_visible()
+    if plan:
+        expect(page.get_by_text(WORRIES)).to_be_visible()
     check()
     page.get_by_role("button", name="Share this and make the link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your link and code")
@@ -87,13 +95,23 @@ def test_a_person_shares_from_a_phone_and_a_caseworker_opens_it_with_the_code(
         off_site.assert_only_navigations_to()
 
 
+def write_worries(page: Page) -> None:
+    """Save an answer in a guide, so there is a plan to share."""
+    page.goto("/guides/calming-anxious-feelings/steps/worry-time")
+    page.get_by_label("What are you worrying about at the moment?").fill(WORRIES)
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("heading", level=1)).not_to_have_text("Worry time")
+
+
 @ONE_DATABASE
+@pytest.mark.usefixtures("bundled_guides")
 def test_the_sharing_pages_have_no_accessibility_problems(browser: Browser, site: str) -> None:
     found: list[str] = []
     with browser_page(browser, site, viewport=SMALL_PHONE) as (page, _):
         register_in_browser(page)
         quick_add(page, WHAT)
-        link, code = share_from_the_log(page, found)
+        write_worries(page)
+        link, code = share_from_the_log(page, found, plan="Calming anxious feelings")
         page.goto("/shares")
         found += [f"/shares: {problem}" for problem in accessibility_problems(page)]
         with browser_page(browser, site, viewport=SMALL_PHONE) as (caseworker, _):
@@ -105,7 +123,9 @@ def test_the_sharing_pages_have_no_accessibility_problems(browser: Browser, site
             caseworker.get_by_label("Access code").fill(code)
             caseworker.get_by_role("button", name="Open the records").click()
             expect(caseworker.get_by_text(WHAT)).to_be_visible()
+            expect(caseworker.get_by_text(WORRIES)).to_be_visible()
             found += [f"records: {problem}" for problem in accessibility_problems(caseworker)]
+
             caseworker.goto(site + "/shared/" + "A" * 43)
             found += [f"ended: {problem}" for problem in accessibility_problems(caseworker)]
     assert found == []

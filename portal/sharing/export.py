@@ -22,6 +22,8 @@ def _contents(share: ShareListing) -> str:
     )
     if choice.with_diary:
         text += f"; {share.diary_entries} diary entries"
+    if choice.plans:
+        text += "; your plan from " + ", ".join(plan.title for plan in choice.plans)
     return text
 
 

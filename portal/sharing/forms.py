@@ -19,6 +19,13 @@ class ShareForm(PackForm):
         "Diary",
         choices=[SelectChoice("yes", "Include my diary entries from the same dates")],
     )
+    # Choices: the guides the person has answers in (set by the view, for each person).
+    plans = CheckboxesField(
+        "Your plans from the guides (optional)",
+        description="Your answers in each guide you tick, step by step, with the question each "
+        "one answers. How far you got, and the guides you do not tick, are not shared.",
+        choices=[],
+    )
     label = StringField(
         "Who is it for?",
         description="For your own list only, so you know which share is which, like "

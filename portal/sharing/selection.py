@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from portal.diary.entries import entries
+from portal.guides.export import GuideAnswered, PlanInWords, plans_in_words
 from portal.incidents.content import Category
 from portal.incidents.evidence import SPOOL_IN_MEMORY_BYTES, pack_input_for
 from portal.incidents.log import file_part
@@ -49,6 +50,7 @@ class ShareChoice:
     label: str
     shared_by: str
     days: int
+    plans: tuple[GuideAnswered, ...] = ()  # guides whose plan (the person's answers) to add
 
     @property
     def pack_request(self) -> PackRequest:
@@ -64,6 +66,7 @@ class ShareChoice:
             "label": self.label,
             "shared_by": self.shared_by,
             "days": self.days,
+            "plans": [{"slug": plan.slug, "title": plan.title} for plan in self.plans],
         }
 
     @classmethod
@@ -77,6 +80,8 @@ class ShareChoice:
             data["label"],
             data["shared_by"],
             data["days"],
+            # Choices made before plans could be shared have none.
+            tuple(GuideAnswered(plan["slug"], plan["title"]) for plan in data.get("plans", [])),
         )
 
 
@@ -162,8 +167,17 @@ def build_snapshot(
         incidents=tuple(shared_incidents),
         diary=diary,
         pack_name=pack_filename(pack_input.exported_at) if pack_input.incidents else None,
+        plans=_plans(db_session, owner_id, choice),
     )
     return BuiltSnapshot(snapshot, files, pack_input, files_size)
+
+
+def _plans(
+    db_session: Session, owner_id: uuid.UUID, choice: ShareChoice
+) -> tuple[PlanInWords, ...]:
+    if not choice.plans:
+        return ()
+    return tuple(plans_in_words(db_session, owner_id, {plan.slug for plan in choice.plans}))
 
 
 def write_pack_bytes(pack_input: EvidencePackInput, signer: Signer, site: PackSite) -> bytes:

@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from portal.diary.entries import EntryContent
+from portal.guides.blocks import AnswerWords
+from portal.guides.export import PlanInWords, StepInWords
 from portal.incidents.content import Category, IncidentContent
 from portal.security.crypto import KEY_BYTES, new_data_key, open_with_key, seal_with_key
 
@@ -165,6 +167,37 @@ class SharedDiaryEntry:
     content: EntryContent
 
 
+def _plan_to_json(plan: PlanInWords) -> dict[str, Any]:
+    return {
+        "slug": plan.slug,
+        "title": plan.title,
+        "steps": [
+            {
+                "title": step.title,
+                "answers": [
+                    {"question": answer.question, "lines": list(answer.lines)}
+                    for answer in step.answers
+                ],
+            }
+            for step in plan.steps
+        ],
+    }
+
+
+def _plan_from_json(data: dict[str, Any]) -> PlanInWords:
+    return PlanInWords(
+        data["slug"],
+        data["title"],
+        tuple(
+            StepInWords(
+                step["title"],
+                tuple(AnswerWords(a["question"], tuple(a["lines"])) for a in step["answers"]),
+            )
+            for step in data["steps"]
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """Everything the recipient's pages show, as it was when the person shared it."""
@@ -178,6 +211,7 @@ class Snapshot:
     incidents: tuple[SharedIncident, ...]
     diary: tuple[SharedDiaryEntry, ...]
     pack_name: str | None  # the evidence pack's file name, when it has one
+    plans: tuple[PlanInWords, ...] = ()  # guides' plans, when the person chose any
 
     @property
     def files(self) -> tuple[SharedFile, ...]:
@@ -209,6 +243,7 @@ class Snapshot:
                 for entry in self.diary
             ],
             "pack_name": self.pack_name,
+            "plans": [_plan_to_json(plan) for plan in self.plans],
         }
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -238,4 +273,6 @@ class Snapshot:
                 for e in data["diary"]
             ),
             pack_name=data["pack_name"],
+            # Shares made before plans could be shared have none.
+            plans=tuple(_plan_from_json(plan) for plan in data.get("plans", [])),
         )

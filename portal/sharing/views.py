@@ -11,10 +11,12 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
+from wtforms.fields.choices import SelectChoice
 
 from portal.dates import today_in_london
 from portal.extensions import db, limiter
 from portal.forms import ButtonForm, required_answer
+from portal.guides.export import GuideAnswered, guides_answered
 from portal.incidents.content import Category
 from portal.incidents.log import incidents
 from portal.incidents.pack import PackSite, StoredFileChanged
@@ -59,7 +61,15 @@ def home() -> str:
     )
 
 
-def _choice_from(form: ShareForm) -> ShareChoice:
+def _offer_plans(form: ShareForm) -> list[GuideAnswered]:
+    """The guides the person has answers in become the plans they can tick."""
+    answered = guides_answered(db.session, current_user.id)
+    form.plans.choices = [SelectChoice(guide.slug, guide.title) for guide in answered]
+    return answered
+
+
+def _choice_from(form: ShareForm, answered: list[GuideAnswered]) -> ShareChoice:
+    ticked = set(form.plans.data or [])
     return ShareChoice(
         first_day=required_answer(form.first_day.data),
         last_day=required_answer(form.last_day.data),
@@ -69,6 +79,7 @@ def _choice_from(form: ShareForm) -> ShareChoice:
         label=(form.label.data or "").strip(),
         shared_by=" ".join((form.shared_by.data or "").split()),
         days=required_answer(form.days.data),
+        plans=tuple(guide for guide in answered if guide.slug in ticked),
     )
 
 
@@ -82,6 +93,7 @@ def _fill(form: ShareForm, choice: ShareChoice) -> None:
     form.label.data = choice.label
     form.shared_by.data = choice.shared_by
     form.days.data = choice.days
+    form.plans.data = [plan.slug for plan in choice.plans]
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -90,6 +102,7 @@ def _fill(form: ShareForm, choice: ShareChoice) -> None:
 def new() -> str | BaseResponse:
     """Choose what to share; the next page shows exactly what they will see."""
     form = ShareForm()
+    answered = _offer_plans(form)
     session = current_session()
     if request.method == "GET":
         pending = session.get(PENDING_CHOICE)
@@ -99,7 +112,8 @@ def new() -> str | BaseResponse:
             oldest = incidents.between(db.session, current_user.id, date.min, today_in_london())
             form.first_day.process(None, oldest[0].day if oldest else today_in_london())
     if form.validate_on_submit():
-        session[PENDING_CHOICE] = _choice_from(form).to_json()
+        session[PENDING_CHOICE] = _choice_from(form, answered).to_json()
+
         return redirect(url_for("sharing.check"))
     return render_template("sharing/new.html", form=form)
 
