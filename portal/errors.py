@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 
 from portal.database import DATABASE_UNAVAILABLE, is_database_unavailable, rollback_quietly
 from portal.extensions import db, keystore_db, limiter, login_manager
-from portal.held_writing import posted_writing
+from portal.held_writing import form_page_not_saved
 from portal.security.sessions import ServerSessionInterface, current_session
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,8 @@ def refuse_without_sessions() -> None:
 
 def render_unavailable() -> Response:
     """The 503 page, drawn without the database: in the site's layout with Quick exit and the
-    help lines, and, for a form that keeps writing, everything typed with a way to send it again."""
+    help lines; for a form that keeps writing, that form again, filled in, saying so."""
+
     # Keep the signed-in account as it was loaded (the rollback would expire it, and reloading
     # it needs the database); if it never loaded, draw the page as for a visitor.
     db.session.expunge_all()
@@ -106,13 +107,10 @@ def render_unavailable() -> Response:
     rollback_quietly(keystore_db.session)
     if "_login_user" not in g:
         g._login_user = login_manager.anonymous_user()
-    writing = posted_writing()
-    if writing:
-        body = render_template(
-            "errors/not_saved.html", writing=writing, token=request.form.get("csrf_token", "")
-        )
-    else:
-        body = render_template("errors/error.html", page=ERROR_PAGES[503], status=503)
+    body = form_page_not_saved() or render_template(
+        "errors/error.html", page=ERROR_PAGES[503], status=503
+    )
+
     response = make_response(body, 503, {"Retry-After": str(RETRY_UNAVAILABLE_SECONDS)})
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, "ends_session_whatever_the_token", False):

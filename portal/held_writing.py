@@ -1,4 +1,4 @@
-"""Writing kept through a sign-in.
+"""Writing kept through a sign-in, and through a database that cannot take it.
 
 Someone writing a long diary entry without JavaScript has nothing telling the server they are
 still there, so after the idle time their session ends, and the form they then send would be
@@ -9,6 +9,10 @@ person has signed in again the form opens filled in with what they typed.
 Only views marked with `keeps_writing_through_sign_in` hold their forms; password fields and the
 CSRF token are never held, nor anything larger than HELD_MAX_BYTES. A held form is given back
 only to the account whose session ended, only on the page it was sent to, and only once.
+
+Each such view also names how to draw its form page again, filled in with what was sent, without
+reading the database: when the database cannot be reached (or is too busy) to save it, the person
+gets their own form back with a calm message, not a page of what they typed (portal.errors).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
@@ -30,12 +34,34 @@ NEVER_HELD = ("csrf_token", "password")
 
 View = TypeVar("View", bound=Callable[..., object])
 Form = TypeVar("Form", bound=FlaskForm)
+# Draws a view's form page from the request's form, saying it is not saved yet; it must not
+# touch the database.
+NotSavedPage = Callable[[], str]
 
 
-def keeps_writing_through_sign_in(view: View) -> View:
-    """Mark a form view whose unsaved writing is held through a sign-in after a timeout."""
-    view.keeps_writing_through_sign_in = True  # type: ignore[attr-defined]
-    return view
+def keeps_writing_through_sign_in(not_saved_page: NotSavedPage) -> Callable[[View], View]:
+    """Mark a form view whose unsaved writing is kept: held through a sign-in after a timeout,
+    and given back in its own form by `not_saved_page` when the database cannot take it."""
+
+    def mark(view: View) -> View:
+        view.keeps_writing_through_sign_in = True  # type: ignore[attr-defined]
+        view.not_saved_page = not_saved_page  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def form_page_not_saved() -> str | None:
+    """For a form sent to a view that keeps writing, that view's form page, filled in with what
+    was sent and saying it is not saved yet; None for any other request."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    draw: NotSavedPage | None = getattr(view, "not_saved_page", None)
+    if request.method != "POST" or draw is None:
+        return None
+    # The page carries the token the form was sent with, which holds for this session once the
+    # database answers again; a new one could not be kept, as the session cannot be saved now.
+    g.csrf_token = request.form.get("csrf_token", "")
+    return draw()
 
 
 def posted_writing() -> dict[str, list[str]] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,8 +18,15 @@ from sqlalchemy.exc import DBAPIError
 from portal.dates import today_in_london
 from portal.extensions import db
 from tests.conftest import POSTGRES_URL, DatabaseUrls, dispose, make_app
-from tests.support.client import AccountHelper, CheckingClient, page_text
-from tests.support.diary import entry_form
+from tests.support.client import (
+    AccountHelper,
+    CheckingClient,
+    field_value,
+    form_as_sent,
+    page_text,
+)
+from tests.support.diary import entry_form, night_form
+from tests.support.incidents import full_form, quick_form, record_quickly
 from tests.support.outages import CuttableLink
 
 
@@ -145,30 +153,83 @@ def test_a_database_outage_gets_the_busy_page_and_the_site_recovers_by_itself(
     assert "Sign out" in person.get("/account").get_data(as_text=True)
 
 
+YESTERDAY = today_in_london() - timedelta(days=1)
+
+
+def a_diary_entry(person: CheckingClient) -> str:
+    response = person.submit("/diary/new", entry_form(YESTERDAY, notes="A quiet day"))
+    return f"/diary/entries/{response.headers['Location'].rsplit('/', 1)[-1]}/edit"
+
+
+def a_night(person: CheckingClient) -> str:
+    response = person.submit("/diary/sleep/new", night_form(YESTERDAY))
+    return f"/diary/sleep/nights/{response.headers['Location'].rsplit('/', 1)[-1]}/edit"
+
+
+def an_incident(person: CheckingClient) -> str:
+    return f"/incidents/{record_quickly(person, 'Shouting outside', YESTERDAY)}/change"
+
+
+# Every form that keeps writing: where it is (made first, for a change), what the person types
+# into it, and the heading it comes back under.
+FORMS_THAT_KEEP_WRITING = {
+    "new diary entry": (
+        lambda _: "/diary/new",
+        entry_form(YESTERDAY, mood=4, notes=SECRET_WORDS, tags="noise"),
+        "Write a diary entry",
+    ),
+    "changed diary entry": (a_diary_entry, {"notes": SECRET_WORDS}, "Change your entry"),
+    "new night": (
+        lambda _: "/diary/sleep/new",
+        night_form(YESTERDAY, notes=SECRET_WORDS),
+        "Add a night",
+    ),
+    "changed night": (a_night, {"notes": SECRET_WORDS}, "Change this night"),
+    "quick incident": (
+        lambda _: "/incidents/quick",
+        quick_form(SECRET_WORDS, YESTERDAY, "23:15"),
+        "Quick add an incident",
+    ),
+    "new incident": (
+        lambda _: "/incidents/new",
+        full_form(SECRET_WORDS, YESTERDAY),
+        "Add an incident",
+    ),
+    "changed incident": (an_incident, {"what_happened": SECRET_WORDS}, "Change this incident"),
+}
+
+
 @pytest.mark.parametrize("database_urls", ["postgresql"], indirect=True)
-def test_a_diary_entry_sent_during_an_outage_comes_back_with_every_word(
-    app_on_a_link: Flask, link: CuttableLink, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize("which", FORMS_THAT_KEEP_WRITING)
+def test_writing_sent_during_an_outage_comes_back_in_its_own_form_and_saves_once_sent_again(
+    app_on_a_link: Flask, link: CuttableLink, caplog: pytest.LogCaptureFixture, which: str
 ) -> None:
+    where, typed, heading = FORMS_THAT_KEEP_WRITING[which]
     person = signed_in_person(app_on_a_link)
-    form_page = person.get("/diary/new")
-    typed = entry_form(today_in_london(), notes=SECRET_WORDS, tags="noise")
+    path = where(person)
+    form_page = person.get(path)
+    sending = {**form_as_sent(form_page), **typed}
     with link.cut(), caplog.at_level(logging.WARNING):
-        response = person.post(
-            "/diary/new", data={"csrf_token": person.csrf_token(form_page), **typed}
-        )
+        response = person.post(path, data=sending)
         soup = assert_the_busy_page(response, caplog)
         assert SECRET_WORDS not in caplog.text
     assert soup.h1 is not None
-    assert soup.h1.get_text() == "Your writing has not been saved yet"
-    assert SECRET_WORDS in page_text(response)
-    # Try again sends exactly what was typed, and it is saved once.
-    form = soup.select_one("main form")
-    assert form is not None
-    sent = {field["name"]: field["value"] for field in form.select("input[type=hidden]")}
-    assert sent.items() >= typed.items()
-    saved = person.post(str(form["action"]), data=sent)
-    assert saved.status_code == 302
-    assert page_text(person.get("/diary")).count(SECRET_WORDS) == 1
+    assert soup.h1.get_text() == heading
+    notice = soup.select_one("main [role=alert]")
+    assert notice is not None
+    assert "has not been saved" in notice.get_text()
+    assert notice.find_next("form") is not None, "the notice comes before the form"
+    # Every answer is in the form as it was typed, the page's token with it.
+    shown = form_as_sent(response)
+    for name, value in {**typed, "csrf_token": sending["csrf_token"]}.items():
+        expected = [value] if isinstance(value, str) else list(value)
+        assert shown.get(name) == expected, name
+
+    # Once the database is back, saving the form as it came back saves it, once.
+    saved = person.post(path, data=shown)
+    assert saved.status_code == 302, page_text(saved)
+    record = person.get(saved.headers["Location"])
+    assert page_text(record).count(SECRET_WORDS) == 1
 
 
 @pytest.mark.parametrize("database_urls", ["postgresql"], indirect=True)
@@ -205,8 +266,8 @@ def test_a_diary_entry_that_sqlite_is_too_busy_to_save_comes_back_with_every_wor
         other_writer.close()
     soup = assert_the_busy_page(response, caplog)
     assert soup.h1 is not None
-    assert soup.h1.get_text() == "Your writing has not been saved yet"
-    assert SECRET_WORDS in page_text(response)
+    assert soup.h1.get_text() == "Write a diary entry"
+    assert field_value(response, "notes") == SECRET_WORDS
     assert "Sign out" in response.get_data(as_text=True), "still shown as signed in"
     assert SECRET_WORDS not in page_text(person.get("/diary")), "nothing half-saved"
 

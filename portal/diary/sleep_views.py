@@ -111,10 +111,39 @@ def home() -> str | BaseResponse:
     )
 
 
+def _night_form_page(
+    form: NightForm,
+    *,
+    night: OpenedRecord[NightContent] | None = None,
+    changing: uuid.UUID | None = None,
+    taken: uuid.UUID | None = None,
+    conflict: OpenedRecord[NightContent] | None = None,
+    restored: bool = False,
+    not_saved: bool = False,
+) -> str:
+    return render_template(
+        "sleep/night_form.html",
+        form=form,
+        night=night,
+        changing=changing,
+        taken=taken,
+        conflict=conflict,
+        conflict_totals=totals_of(conflict) if conflict else None,
+        restored=restored,
+        not_saved=not_saved,
+    )
+
+
+def _night_not_saved() -> str:
+    """The night form as it was sent, when the database could not take it (nothing is read)."""
+    changing = (request.view_args or {}).get("night_id")
+    return _night_form_page(NightForm(), changing=changing, not_saved=True)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 @keeps_form_on_csrf_failure
-@keeps_writing_through_sign_in
+@keeps_writing_through_sign_in(_night_not_saved)
 def new_night() -> str | BaseResponse:
     form, restored = form_with_held_writing(NightForm, current_user.id)
     taken = None
@@ -133,14 +162,7 @@ def new_night() -> str | BaseResponse:
         else:
             flash(f"The night of {date_in_words(night.day)} has been saved.")
             return redirect(url_for("sleep.night", night_id=night.id))
-    return render_template(
-        "sleep/night_form.html",
-        form=form,
-        night=None,
-        taken=taken,
-        conflict=None,
-        restored=restored,
-    )
+    return _night_form_page(form, taken=taken, restored=restored)
 
 
 @bp.post("/read-time")
@@ -164,7 +186,7 @@ def night(night_id: uuid.UUID) -> str:
 @bp.route("/nights/<uuid:night_id>/edit", methods=["GET", "POST"])
 @login_required
 @keeps_form_on_csrf_failure
-@keeps_writing_through_sign_in
+@keeps_writing_through_sign_in(_night_not_saved)
 def edit_night(night_id: uuid.UUID) -> str | BaseResponse:
     saved = own_record_or_404(nights, night_id)
     form, restored = form_with_held_writing(NightForm, current_user.id)
@@ -198,15 +220,7 @@ def edit_night(night_id: uuid.UUID) -> str | BaseResponse:
         else:
             flash("Your changes have been saved.")
             return redirect(url_for("sleep.night", night_id=night_id))
-    return render_template(
-        "sleep/night_form.html",
-        form=form,
-        night=saved,
-        taken=taken,
-        conflict=conflict,
-        conflict_totals=totals_of(conflict) if conflict else None,
-        restored=restored,
-    )
+    return _night_form_page(form, night=saved, taken=taken, conflict=conflict, restored=restored)
 
 
 @bp.route("/nights/<uuid:night_id>/delete", methods=["GET", "POST"])

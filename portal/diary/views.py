@@ -55,6 +55,32 @@ def _fill_form(form: EntryForm, entry: OpenedRecord[EntryContent]) -> None:
     form.version.data = entry.version
 
 
+def _entry_form_page(
+    form: EntryForm,
+    *,
+    entry: OpenedRecord[EntryContent] | None = None,
+    changing: uuid.UUID | None = None,
+    conflict: OpenedRecord[EntryContent] | None = None,
+    restored: bool = False,
+    not_saved: bool = False,
+) -> str:
+    return render_template(
+        "diary/entry_form.html",
+        form=form,
+        entry=entry,
+        changing=changing,
+        conflict=conflict,
+        restored=restored,
+        not_saved=not_saved,
+    )
+
+
+def _entry_not_saved() -> str:
+    """The entry form as it was sent, when the database could not take it (nothing is read)."""
+    changing = (request.view_args or {}).get("entry_id")
+    return _entry_form_page(EntryForm(), changing=changing, not_saved=True)
+
+
 @bp.get("")
 def home() -> str | BaseResponse:
     """Your entries, newest first, a page at a time; for a visitor, what the diary is."""
@@ -69,7 +95,7 @@ def home() -> str | BaseResponse:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 @keeps_form_on_csrf_failure
-@keeps_writing_through_sign_in
+@keeps_writing_through_sign_in(_entry_not_saved)
 def new_entry() -> str | BaseResponse:
     form, restored = form_with_held_writing(EntryForm, current_user.id)
     if form.validate_on_submit():
@@ -78,9 +104,7 @@ def new_entry() -> str | BaseResponse:
         )
         flash("Your diary entry has been saved.")
         return redirect(url_for("diary.entry", entry_id=entry.id))
-    return render_template(
-        "diary/entry_form.html", form=form, entry=None, conflict=None, restored=restored
-    )
+    return _entry_form_page(form, restored=restored)
 
 
 @bp.get("/entries/<uuid:entry_id>")
@@ -92,7 +116,7 @@ def entry(entry_id: uuid.UUID) -> str:
 @bp.route("/entries/<uuid:entry_id>/edit", methods=["GET", "POST"])
 @login_required
 @keeps_form_on_csrf_failure
-@keeps_writing_through_sign_in
+@keeps_writing_through_sign_in(_entry_not_saved)
 def edit_entry(entry_id: uuid.UUID) -> str | BaseResponse:
     """Change an entry. Saving from a tab opened before a later save shows both versions."""
     saved = own_record_or_404(entries, entry_id)
@@ -120,9 +144,7 @@ def edit_entry(entry_id: uuid.UUID) -> str | BaseResponse:
         else:
             flash("Your changes have been saved.")
             return redirect(url_for("diary.entry", entry_id=entry_id))
-    return render_template(
-        "diary/entry_form.html", form=form, entry=saved, conflict=conflict, restored=restored
-    )
+    return _entry_form_page(form, entry=saved, conflict=conflict, restored=restored)
 
 
 @bp.route("/entries/<uuid:entry_id>/delete", methods=["GET", "POST"])

@@ -118,10 +118,43 @@ def clear_filters() -> BaseResponse:
     return redirect(url_for("incidents.home"))
 
 
+def _quick_add_not_saved() -> str:
+    """The quick form as it was sent, when the database could not take it (nothing is read)."""
+    return render_template(
+        "incidents/quick.html", form=QuickAddForm(), restored=False, not_saved=True
+    )
+
+
+def _incident_form_page(
+    form: IncidentForm,
+    *,
+    incident: OpenedRecord[IncidentContent] | None = None,
+    changing: uuid.UUID | None = None,
+    conflict: OpenedRecord[IncidentContent] | None = None,
+    restored: bool = False,
+    not_saved: bool = False,
+) -> str:
+    return render_template(
+        "incidents/form.html",
+        form=form,
+        incident=incident,
+        changing=changing,
+        conflict=conflict,
+        restored=restored,
+        not_saved=not_saved,
+    )
+
+
+def _incident_not_saved() -> str:
+    """The incident form as it was sent, when the database could not take it (nothing is read)."""
+    changing = (request.view_args or {}).get("incident_id")
+    return _incident_form_page(IncidentForm(), changing=changing, not_saved=True)
+
+
 @bp.route("/quick", methods=["GET", "POST"])
 @login_required
 @keeps_form_on_csrf_failure
-@keeps_writing_through_sign_in
+@keeps_writing_through_sign_in(_quick_add_not_saved)
 def quick_add() -> str | BaseResponse:
     """What happened and when, in under 30 seconds; the rest can be added later."""
     form, restored = form_with_held_writing(QuickAddForm, current_user.id)
@@ -130,13 +163,13 @@ def quick_add() -> str | BaseResponse:
         listing.forget_check(current_session())
         flash("The incident has been saved. You can add details, photos or sound when you can.")
         return redirect(url_for("incidents.incident", incident_id=saved.id))
-    return render_template("incidents/quick.html", form=form, restored=restored)
+    return render_template("incidents/quick.html", form=form, restored=restored, not_saved=False)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 @keeps_form_on_csrf_failure
-@keeps_writing_through_sign_in
+@keeps_writing_through_sign_in(_incident_not_saved)
 def new_incident() -> str | BaseResponse:
     form, restored = form_with_held_writing(IncidentForm, current_user.id)
     if form.validate_on_submit():
@@ -144,9 +177,7 @@ def new_incident() -> str | BaseResponse:
         listing.forget_check(current_session())
         flash("The incident has been saved.")
         return redirect(url_for("incidents.incident", incident_id=saved.id))
-    return render_template(
-        "incidents/form.html", form=form, incident=None, conflict=None, restored=restored
-    )
+    return _incident_form_page(form, restored=restored)
 
 
 @bp.get("/<uuid:incident_id>")
@@ -169,7 +200,7 @@ def _incident_page(saved: OpenedRecord[IncidentContent], file_form: EvidenceFile
 @bp.route("/<uuid:incident_id>/change", methods=["GET", "POST"])
 @login_required
 @keeps_form_on_csrf_failure
-@keeps_writing_through_sign_in
+@keeps_writing_through_sign_in(_incident_not_saved)
 def change(incident_id: uuid.UUID) -> str | BaseResponse:
     """Amend an incident: the change is saved as a new revision, and every earlier one is kept."""
     saved = own_record_or_404(incidents, incident_id)
@@ -199,9 +230,7 @@ def change(incident_id: uuid.UUID) -> str | BaseResponse:
             listing.forget_check(current_session())
             flash("Your changes have been saved as a new version. The earlier one is kept.")
             return redirect(url_for("incidents.incident", incident_id=incident_id))
-    return render_template(
-        "incidents/form.html", form=form, incident=saved, conflict=conflict, restored=restored
-    )
+    return _incident_form_page(form, incident=saved, conflict=conflict, restored=restored)
 
 
 @bp.get("/<uuid:incident_id>/history")

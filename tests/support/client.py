@@ -210,6 +210,33 @@ def field_value(response: TestResponse, name: str) -> str | None:
     return control.get("value")
 
 
+def form_as_sent(response: TestResponse) -> dict[str, list[str]]:
+    """What pressing the save button of the page's form in <main> sends, as a browser would:
+    each named box and textarea as it shows, and only the choices that are ticked."""
+    soup = BeautifulSoup(response.get_data(as_text=True), "lxml")
+    form = soup.select_one("main form[method=post]")
+    assert form is not None, "the page has a form"
+    sent: dict[str, list[str]] = {}
+    for control in form.find_all(["input", "textarea"]):
+        name = control.get("name")
+        if not name or (
+            control.get("type") in ("radio", "checkbox") and not control.has_attr("checked")
+        ):
+            continue
+        value = control.get_text() if control.name == "textarea" else control.get("value", "")
+        sent.setdefault(str(name), []).append(str(value))
+    for select in form.find_all("select"):
+        options = select.find_all("option")
+        chosen = next(
+            (o for o in options if o.has_attr("selected")), options[0] if options else None
+        )
+        if select.get("name") and chosen is not None:
+            sent.setdefault(str(select["name"]), []).append(
+                str(chosen.get("value", chosen.get_text()))
+            )
+    return sent
+
+
 def error_messages(response: TestResponse) -> list[str]:
     """The messages in a page's error summary."""
     soup = BeautifulSoup(response.get_data(as_text=True), "lxml")
