@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -251,6 +252,25 @@ class LoadResult:
     def errors(self) -> int:
         """Requests that failed either way (a redirect is not one: check the status first)."""
         return self.non_2xx + self.socket_errors
+
+
+def median_result(results: list[LoadResult]) -> LoadResult:
+    """Each figure's median over several runs of the same route (failures added up)."""
+    return LoadResult(
+        statistics.median(r.requests_per_second for r in results),
+        statistics.median(r.p50_ms for r in results),
+        statistics.median(r.p99_ms for r in results),
+        sum(r.non_2xx for r in results),
+        sum(r.socket_errors for r in results),
+    )
+
+
+@dataclass(frozen=True)
+class StepRound:
+    """One alternating round: the guide step, then the reference page."""
+
+    step: LoadResult
+    reference: LoadResult
 
 
 def _milliseconds(value: str) -> float:

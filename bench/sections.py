@@ -11,7 +11,9 @@ from bench.diary import diarist, diary_pages, diary_queries
 from bench.harness import (
     LOAD,
     BenchDatabases,
+    StepRound,
     gunicorn,
+    median_result,
     page_weight,
     reference_server,
     register,
@@ -31,8 +33,11 @@ from tests.support.servers import HttpVisitor, gunicorn_server
 SIGN_INS = 20
 SIGN_IN_TARGET_MS = 250
 STEP_PATH = "/guides/calming-anxious-feelings/steps/worry-time"
-STEP_RATIO_TARGET = 0.45
-P99_RATIO_TARGET = 3.0
+# The signed-in step against the reference page (3 SELECTs, cached template), same database.
+STEP_RATIO_TARGET = 0.75
+P99_RATIO_TARGET = 1.5
+STEP_ROUNDS = 3
+STEP_ROUND_SECONDS = 10
 WORKER_SCALING_TARGET = 1.45
 PAGE_BYTES_TARGET = 50 * 1024
 QUERY_TARGET = 5
@@ -83,35 +88,49 @@ def _signed_in_with_answers(base_url: str) -> str:
     return session_cookie(visitor)
 
 
+def _step_against_reference(base_url: str, cookie: str, reference_url: str) -> list[StepRound]:
+    """The step page and the reference page in alternating rounds: the machine's speed drifts
+    over tens of seconds, so each round's two figures are taken close together."""
+    seconds = min(STEP_ROUND_SECONDS, LOAD.load)
+    return [
+        StepRound(
+            step=wrk(base_url + STEP_PATH, cookie=cookie, seconds=seconds),
+            reference=wrk(reference_url + "/page", seconds=seconds),
+        )
+        for _ in range(STEP_ROUNDS)
+    ]
+
+
 def guide_step(databases: Sequence[BenchDatabases]) -> Report:
-    """A signed-in guide step (with saved answers) against /health in the same gunicorn run,
-    and the bare reference app's 3-SELECT page against its own trivial route."""
+    """A signed-in guide step (with saved answers) against the bare reference app's 3-SELECT
+    page on the same database, in alternating rounds; each app's trivial route alongside."""
     report = Report("Guide step page, signed in")
     report.lines += [
-        f"One gunicorn worker, wrk with 16 connections for {LOAD.load} s per route. The step",
+        "One gunicorn worker each, wrk with 16 connections. The step",
         f"`{STEP_PATH}`",
         "is fetched with a signed-in cookie and two saved (sealed) answers: three queries",
         "(session, guide with progress, answers; the data key stays unwrapped in the worker for",
         "a few minutes), the session and two answers opened with AES-GCM, the form and the page.",
         "The reference is a bare Flask app (bench/reference_app.py) whose page runs 3 SELECTs and",
-        "renders one cached template, on the same database, measured alongside.",
+        "renders one cached template, on the same database. The two are measured in",
+        f"{STEP_ROUNDS} alternating rounds of {STEP_ROUND_SECONDS} s (step, reference page); the",
+        "figures are each route's median over the rounds, and the ratios checked are the medians",
+        "of each round's own ratio. The trivial routes are measured once, for scale.",
         "",
         "| database | route | requests/s | × trivial | p50 | p99 | errors |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    against_reference: list[str] = []
     for chosen in databases:
-        with gunicorn(chosen) as base_url:
+        with gunicorn(chosen) as base_url, reference_server(chosen) as reference_url:
             cookie = _signed_in_with_answers(base_url)
-            wrk(
-                base_url + STEP_PATH, cookie=cookie, seconds=LOAD.warm
-            )  # parse the guide, fill the pools
-            baseline = wrk(base_url + "/health", seconds=LOAD.load)
-            step = wrk(base_url + STEP_PATH, cookie=cookie, seconds=LOAD.load)
-        with reference_server(chosen) as reference_url:
+            # Parse the guide, fill the pools, compile the templates.
+            wrk(base_url + STEP_PATH, cookie=cookie, seconds=LOAD.warm)
             wrk(reference_url + "/page", seconds=LOAD.warm)
+            baseline = wrk(base_url + "/health", seconds=LOAD.load)
             reference_baseline = wrk(reference_url + "/health", seconds=LOAD.load)
-            reference = wrk(reference_url + "/page", seconds=LOAD.load)
+            rounds = _step_against_reference(base_url, cookie, reference_url)
+        step = median_result([r.step for r in rounds])
+        reference = median_result([r.reference for r in rounds])
         name = chosen.backend
         report.lines += [
             f"| {name} {load_row('portal `/health`', baseline, baseline)}",
@@ -119,28 +138,21 @@ def guide_step(databases: Sequence[BenchDatabases]) -> Report:
             f"| {name} {load_row('reference trivial', reference_baseline, reference_baseline)}",
             f"| {name} {load_row('reference 3-SELECT page', reference, reference_baseline)}",
         ]
-        ratio = step.requests_per_second / baseline.requests_per_second
-        p99_ratio = step.p99_ms / baseline.p99_ms
-        reference_ratio = reference.requests_per_second / reference_baseline.requests_per_second
-        against_reference.append(
-            f"- {name}: the step page's ratio is {ratio / reference_ratio:.2f} of the reference"
-            f" page's ({ratio:.2f}× against {reference_ratio:.2f}×)."
+        speeds = [r.step.requests_per_second / r.reference.requests_per_second for r in rounds]
+        p99s = [r.step.p99_ms / r.reference.p99_ms for r in rounds]
+        speed, p99 = statistics.median(speeds), statistics.median(p99s)
+        report.check(
+            f"{name}: step ≥ {STEP_RATIO_TARGET}× the reference page's requests/s "
+            f"({speed:.2f}×; rounds {min(speeds):.2f}× to {max(speeds):.2f}×)",
+            speed >= STEP_RATIO_TARGET,
         )
         report.check(
-            f"{name}: step ≥ {STEP_RATIO_TARGET}× the trivial route's requests/s ({ratio:.2f}×)",
-            ratio >= STEP_RATIO_TARGET,
+            f"{name}: step p99 ≤ {P99_RATIO_TARGET}× the reference page's "
+            f"({p99:.2f}×; rounds {min(p99s):.2f}× to {max(p99s):.2f}×)",
+            p99 <= P99_RATIO_TARGET,
         )
-        report.check(
-            f"{name}: step p99 ≤ {P99_RATIO_TARGET}× the trivial route's ({p99_ratio:.2f}×)",
-            p99_ratio <= P99_RATIO_TARGET,
-        )
-        report.check(f"{name}: no failed responses", step.non_2xx == 0 and baseline.non_2xx == 0)
-    report.lines += [
-        "",
-        "Each ratio beside what the bare reference page achieves in the same run:",
-        "",
-        *against_reference,
-    ]
+        failed = baseline.errors + sum(r.step.errors for r in rounds)
+        report.check(f"{name}: no failed responses", failed == 0)
     return report
 
 
