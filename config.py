@@ -42,6 +42,8 @@ class BaseConfig:
         self.DATA_KEYS = env.get("PORTAL_DATA_KEYS") or None
         # The Ed25519 key that signs evidence packs (portal.incidents.signing).
         self.SIGNING_KEY = env.get("PORTAL_SIGNING_KEY") or None
+        # Public keys the site signed with before, still accepted when checking (see signing.py).
+        self.RETIRED_SIGNING_KEYS = env.get("PORTAL_RETIRED_SIGNING_KEYS", "")
 
         # Storage. None means "SQLite under instance/", filled in by create_app().
         self.DATABASE_URL = normalise_database_url(env.get("PORTAL_DATABASE_URL"))

@@ -7,6 +7,7 @@ error pages. `flask --app portal ...` and wsgi.py both use it.
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,7 @@ from portal.incidents.signing import (
     Signer,
     SigningKeyInvalid,
     new_signing_key,
+    retired_keys_from_setting,
 )
 from portal.incidents.views import bp as incidents_bp
 from portal.journeys import Journey, nav_links, register_journeys, stylesheet_of
@@ -240,12 +242,20 @@ def _fill_local_defaults(app: Flask, settings: BaseConfig) -> None:
 
 def _load_signer(app: Flask) -> Signer:
     try:
-        return Signer.from_setting(app.config["SIGNING_KEY"])
+        signer = Signer.from_setting(app.config["SIGNING_KEY"])
     except SigningKeyInvalid as invalid:
         raise ConfigurationError(
             f"PORTAL_SIGNING_KEY is not a usable key: {invalid}. Make one with: "
             "flask --app portal keys signing-new"
         ) from None
+    try:
+        retired = retired_keys_from_setting(app.config["RETIRED_SIGNING_KEYS"])
+    except SigningKeyInvalid as invalid:
+        raise ConfigurationError(
+            f"PORTAL_RETIRED_SIGNING_KEYS holds something that is not a public key: {invalid}. "
+            "Each is printed by: flask --app portal keys signing-public"
+        ) from None
+    return replace(signer, retired=retired)
 
 
 def _load_contacts(app: Flask) -> Contacts:

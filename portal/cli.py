@@ -31,7 +31,7 @@ from portal.guides.library import (
 )
 from portal.guides.problems import GuideInvalid
 from portal.guides.questionnaires import load_questionnaires
-from portal.incidents.signing import new_signing_key
+from portal.incidents.signing import current_signer, new_signing_key, public_key_setting
 from portal.security.crypto import new_data_keys_entry
 from portal.security.data_keys import keyring, keys_to_rewrap, rewrap_all, shred_destroyed_keys
 from portal.security.sessions import purge_ended_sessions
@@ -100,10 +100,19 @@ def keys_signing_new() -> None:
     """Print a new Ed25519 key for PORTAL_SIGNING_KEY, which signs evidence packs."""
     click.echo(new_signing_key())
     click.echo(
-        "Keep it as safe as PORTAL_DATA_KEYS, and keep it: the verify page checks packs "
-        "against this key only, so packs signed with an earlier one would be refused there.",
+        "Keep it as safe as PORTAL_DATA_KEYS. To replace a key in use, first add the old one's "
+        "public key (keys signing-public) to PORTAL_RETIRED_SIGNING_KEYS, so what it signed "
+        "still checks.",
         err=True,
     )
+
+
+@keys_cli.command("signing-public")
+def keys_signing_public() -> None:
+    """Print the public key of PORTAL_SIGNING_KEY, as PORTAL_RETIRED_SIGNING_KEYS takes it."""
+    signer = current_signer()
+    click.echo(public_key_setting(signer.public_key))
+    click.echo(f"Fingerprint (SHA-256): {signer.fingerprint}", err=True)
 
 
 @keys_cli.command("rotate")

@@ -49,7 +49,7 @@ def original(pack_zip: bytes, ending: str) -> str:
 
 
 def checked(pack: bytes, signer: Signer) -> PackCheck:
-    return verify_pack(pack, signer.public_key)
+    return verify_pack(pack, signer.public_keys)
 
 
 def messages(check: PackCheck) -> list[str]:
@@ -260,7 +260,7 @@ def test_a_zip_bomb_in_place_of_a_file_is_read_no_further_than_the_manifest_says
     bomb_zip = buffer.getvalue()
     assert len(bomb_zip) < 2 * 1024 * 1024
     source = CountingReader(bomb_zip)
-    check = verify_pack(source, signer.public_key)
+    check = verify_pack(source, signer.public_keys)
     assert messages(check) == [
         "The printable copy (evidence.pdf) is not the file that was exported."
     ]

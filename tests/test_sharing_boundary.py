@@ -173,8 +173,8 @@ def test_a_pack_from_a_share_checks_out_like_one_the_person_exported(
         "/incidents/pack", share_form(FIRST, TODAY, categories="noise", label=None, days=None)
     )
     signer: Signer = app.extensions[SIGNING_EXTENSION]
-    shared_check = verify_pack(from_share.get_data(), signer.public_key)
-    exported_check = verify_pack(exported.get_data(), signer.public_key)
+    shared_check = verify_pack(from_share.get_data(), signer.public_keys)
+    exported_check = verify_pack(exported.get_data(), signer.public_keys)
     assert shared_check.outcome is Outcome.UNCHANGED
     assert exported_check.outcome is Outcome.UNCHANGED
     assert shared_check.manifest is not None

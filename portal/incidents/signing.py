@@ -4,6 +4,11 @@ the public key the site publishes at /verify/public-key.pem, with `openssl` or o
 
 The key comes from PORTAL_SIGNING_KEY: the 32-byte private key in base64, one line, as
 `flask --app portal keys signing-new` prints it. Development and tests make their own.
+
+A key can be replaced (if it may have leaked, say). What the earlier key signed (the log's
+checkpoints, packs already handed over) must still check, so its public key, as
+`flask --app portal keys signing-public` prints it, goes into PORTAL_RETIRED_SIGNING_KEYS
+(comma-separated): checks accept it, and nothing new is signed with it.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from flask import current_app
 
 SIGNING_EXTENSION = "portal.signing"
 PRIVATE_KEY_BYTES = 32
+PUBLIC_KEY_BYTES = 32
 SIGNATURE_BYTES = 64
 
 
@@ -30,6 +36,31 @@ class SigningKeyInvalid(ValueError):
 def new_signing_key() -> str:
     """A new private key, written as PORTAL_SIGNING_KEY takes it."""
     return base64.b64encode(Ed25519PrivateKey.generate().private_bytes_raw()).decode("ascii")
+
+
+def _raw_key(setting: str, size: int) -> bytes:
+    try:
+        raw = base64.b64decode(setting.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise SigningKeyInvalid("it is not base64") from None
+    if len(raw) != size:
+        raise SigningKeyInvalid(f"it must hold {size} bytes, not {len(raw)}")
+    return raw
+
+
+def public_key_setting(public_key: Ed25519PublicKey) -> str:
+    """A public key as PORTAL_RETIRED_SIGNING_KEYS takes it: the raw 32 bytes in base64."""
+    return base64.b64encode(public_key.public_bytes_raw()).decode("ascii")
+
+
+def retired_keys_from_setting(setting: str) -> tuple[Ed25519PublicKey, ...]:
+    """The public keys of PORTAL_RETIRED_SIGNING_KEYS, comma-separated; SigningKeyInvalid
+    for one that is not a key."""
+    return tuple(
+        Ed25519PublicKey.from_public_bytes(_raw_key(part, PUBLIC_KEY_BYTES))
+        for part in setting.split(",")
+        if part.strip()
+    )
 
 
 def public_key_fingerprint(public_key: Ed25519PublicKey) -> str:
@@ -52,31 +83,38 @@ def signature_is_valid(public_key: Ed25519PublicKey, signature: bytes, data: byt
 
 @dataclass(frozen=True)
 class Signer:
-    """The site's signing key: signs, and says which public key checks what it signed."""
+    """The site's signing key: signs, and says which public keys check what it signed (its own,
+    and any it signed with before)."""
 
     private_key: Ed25519PrivateKey
+    retired: tuple[Ed25519PublicKey, ...] = ()
 
     @classmethod
-    def from_setting(cls, setting: str) -> Signer:
-        try:
-            raw = base64.b64decode(setting.strip(), validate=True)
-        except (binascii.Error, ValueError):
-            raise SigningKeyInvalid("it is not base64") from None
-        if len(raw) != PRIVATE_KEY_BYTES:
-            raise SigningKeyInvalid(f"it must hold {PRIVATE_KEY_BYTES} bytes, not {len(raw)}")
-        return cls(Ed25519PrivateKey.from_private_bytes(raw))
+    def from_setting(cls, setting: str, retired: str = "") -> Signer:
+        private_key = Ed25519PrivateKey.from_private_bytes(_raw_key(setting, PRIVATE_KEY_BYTES))
+        return cls(private_key, retired_keys_from_setting(retired))
 
     def sign(self, data: bytes) -> bytes:
         """The raw 64-byte Ed25519 signature of `data`."""
         return self.private_key.sign(data)
 
     def signed(self, data: bytes, signature: bytes) -> bool:
-        """Whether this key made `signature` of `data` (the log's checkpoints)."""
-        return signature_is_valid(self.public_key, signature, data)
+        """Whether this site made `signature` of `data` (the log's checkpoints), with its key or
+        one it signed with before."""
+        return any(signature_is_valid(key, signature, data) for key in self.public_keys)
 
     @property
     def public_key(self) -> Ed25519PublicKey:
         return self.private_key.public_key()
+
+    @property
+    def public_keys(self) -> tuple[Ed25519PublicKey, ...]:
+        """Every key whose signature this site vouches for: the current one first."""
+        return (self.public_key, *self.retired)
+
+    @property
+    def retired_fingerprints(self) -> list[str]:
+        return [public_key_fingerprint(key) for key in self.retired]
 
     @property
     def public_key_pem(self) -> bytes:

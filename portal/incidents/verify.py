@@ -21,7 +21,7 @@ import json
 import zipfile
 import zlib
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import IO
@@ -107,9 +107,9 @@ def _refused(outcome: Outcome, message: str) -> PackCheck:
     return PackCheck(outcome, (Difference(message),))
 
 
-def verify_pack(pack: bytes | IO[bytes], public_key: Ed25519PublicKey) -> PackCheck:
-    """Whether `pack` is unchanged since the site that holds `public_key` exported it, or how
-    it differs."""
+def verify_pack(pack: bytes | IO[bytes], public_keys: Sequence[Ed25519PublicKey]) -> PackCheck:
+    """Whether `pack` is unchanged since the site that signs with one of `public_keys` (its
+    key, and any it signed with before) exported it, or how it differs."""
     source = io.BytesIO(pack) if isinstance(pack, bytes) else pack
     try:
         archive = zipfile.ZipFile(source)
@@ -131,7 +131,7 @@ def verify_pack(pack: bytes | IO[bytes], public_key: Ed25519PublicKey) -> PackCh
         if (
             signed is None
             or signature is None
-            or not signature_is_valid(public_key, signature, signed)
+            or not any(signature_is_valid(key, signature, signed) for key in public_keys)
         ):
             return _refused(Outcome.NOT_SIGNED, NOT_SIGNED)
         try:

@@ -35,6 +35,7 @@ def _check_page(form: CheckPackForm) -> str:
         form=form,
         upload_limit_mb=upload_limit_mb(),
         fingerprint=signer.fingerprint,
+        retired_fingerprints=signer.retired_fingerprints,
         key_url=url_for("verify.public_key", _external=True),
     )
 
@@ -47,7 +48,7 @@ def check() -> str:
     """The form; once a ZIP is sent, whether it is unchanged, or what differs."""
     form = CheckPackForm()
     if form.validate_on_submit():
-        result = verify_pack(form.pack.data.stream, current_signer().public_key)
+        result = verify_pack(form.pack.data.stream, current_signer().public_keys)
         if result.outcome is not Outcome.UNREADABLE:
             return render_template("verify/result.html", check=result)
         # Messages in an error summary end without a full stop, as every form's do.
