@@ -6,6 +6,7 @@ down and then locked; shares end on time and go with the account."""
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from datetime import timedelta
 
@@ -20,6 +21,8 @@ from portal.dates import today_in_london
 from portal.extensions import db
 from portal.models import Share, ShareOpening, ShareSnapshotPart
 from portal.models.base import utcnow
+from portal.sharing.selection import ShareChoice
+from portal.sharing.snapshot import Snapshot
 from tests.support import evidence_files as files
 from tests.support.client import PASSWORD, AccountHelper, CheckingClient, error_messages, page_text
 from tests.support.diary import entry_form
@@ -357,17 +360,61 @@ def test_a_plan_ticked_is_shared_with_its_questions_and_no_other_guide_is(
 
 
 @pytest.mark.usefixtures("bundled_guides")
-def test_plans_are_offered_only_for_guides_with_answers_and_a_made_up_one_is_refused(
-    person: CheckingClient,
+@pytest.mark.parametrize("guide", ["better-sleep", "not-a-guide"])
+def test_plans_are_offered_only_for_guides_with_answers_and_another_is_refused(
+    person: CheckingClient, guide: str
 ) -> None:
     assert "Your plans from the guides" not in page_text(person.get("/shares/new"))
     refused = person.submit(
-        "/shares/new",
-        share_form(WEEK_AGO, TODAY, plans="better-sleep", label="Housing officer"),
+        "/shares/new", share_form(WEEK_AGO, TODAY, plans=guide, label="Housing officer")
     )
     assert refused.status_code == 200
     assert error_messages(refused) == ["Choose from the list"]
     assert ticks(refused, "label") == ["Housing officer"]
+
+
+GAD7_STEP = "/guides/calming-anxious-feelings/steps/anxiety-check-in"
+
+
+@pytest.mark.usefixtures("bundled_guides")
+def test_a_shared_plan_never_holds_self_check_answers(
+    person: CheckingClient, accounts: AccountHelper
+) -> None:
+    checked = person.submit(GAD7_STEP, {f"answer-anxiety-check--{n}": "1" for n in range(1, 8)})
+    assert checked.status_code == 302, error_messages(checked)
+    answer_in_guides(person, "The van outside", "Earplugs")
+    share = make_share(person, WEEK_AGO, TODAY, plans="calming-anxious-feelings")
+    seen = page_text(recipient_opens(accounts, share).get(share.path))
+    assert "The van outside" in seen
+    mine = page_text(person.get("/guides/calming-anxious-feelings/answers"))
+    assert "Mild anxiety" in mine  # the person's own page has the self-check...
+    for words in ("Mild anxiety", "Score 7", "Trouble relaxing", "Several days"):
+        assert words not in seen  # ...the shared plan does not
+
+
+@pytest.mark.usefixtures("bundled_guides")
+def test_a_plan_with_nothing_to_share_when_confirmed_is_left_out_and_not_claimed(
+    app: Flask, person: CheckingClient, accounts: AccountHelper
+) -> None:
+    answer_in_guides(person, "The van outside", "Earplugs every night")
+    chosen = person.submit(
+        "/shares/new",
+        share_form(WEEK_AGO, TODAY, plans=["better-sleep", "calming-anxious-feelings"]),
+    )
+    assert chosen.status_code == 302
+    # Between choosing and confirming, the sleep guide's answers are deleted.
+    person.get("/guides/better-sleep/answers")
+    person.post_with_token("/guides/better-sleep/answers/first-changes/delete")
+    preview = page_text(person.get("/shares/new/check"))
+    assert "Your plan from “Better sleep” is left out" in preview
+    assert "your plan from Calming anxious feelings." in preview
+    share = _confirm(person)
+    seen = page_text(recipient_opens(accounts, share).get(share.path))
+    assert "Earplugs every night" not in seen
+    assert "The van outside" in seen
+    listed = page_text(person.get("/shares"))
+    assert "your plan from Calming anxious feelings:" in listed
+    assert "Better sleep" not in listed
 
 
 @pytest.mark.usefixtures("bundled_guides")
@@ -428,3 +475,13 @@ def test_a_share_whose_files_are_too_large_is_refused_before_anything_is_sealed(
     assert count(app, Share) == 0
     without_files = make_share(person, WEEK_AGO, TODAY, include_files=None)
     assert without_files.code
+
+
+def test_shares_made_before_plans_could_be_shared_still_open() -> None:
+    """A snapshot and a choice sealed before plans existed hold no "plans" at all."""
+    choice = ShareChoice(WEEK_AGO, TODAY, frozenset(), True, False, "PC Smith", "", 7)
+    older_choice = {k: v for k, v in choice.to_json().items() if k != "plans"}
+    assert ShareChoice.from_json(older_choice) == choice
+    snapshot = Snapshot("Jo", WEEK_AGO, TODAY, (), True, False, (), (), None)
+    older = {k: v for k, v in json.loads(snapshot.to_bytes()).items() if k != "plans"}
+    assert Snapshot.from_bytes(json.dumps(older).encode()) == snapshot

@@ -267,9 +267,12 @@ class Exercise(Block, Generic[AnswerT]):
     """A block the person answers: it has fields on the step's form and an answer to keep."""
 
     answer_type: ClassVar[type[Answer]]
+    # Whether the person's answer goes into a plan they share with a caseworker (portal.sharing).
+    shared_in_plans: ClassVar[bool] = True
 
     @property
     def exercise_id(self) -> str:
+
         return self.id or ""  # every exercise kind requires an id
 
     @property

@@ -97,8 +97,9 @@ class StepInWords:
 
 @dataclass(frozen=True)
 class PlanInWords:
-    """A guide's plan as words: the person's answers to the exercises it has now, step by step
-    (answers to exercises it no longer has are left out, as on its "my plan" page)."""
+    """A guide's plan as words, to share: the person's answers to the exercises it has now,
+    step by step. Answers to exercises it no longer has are left out, as on its "my plan" page,
+    and so are those of kinds never shared (self-checks: Exercise.shared_in_plans)."""
 
     slug: str
     title: str
@@ -117,7 +118,8 @@ def plans_in_words(
             continue
         parsed = parsed_version(db_session, guide.version_id)
         in_words = _answers_in_words(parsed, answers.get(guide.guide_id, {}), definitions)
-        in_steps = (answer for answer in in_words if answer.step is not None)
+        in_steps = (answer for answer in in_words if _shared_in_plans(parsed, answer))
+
         steps = tuple(
             StepInWords(
                 str(step), tuple(AnswerWords(answer.question, answer.lines) for answer in group)
@@ -126,6 +128,11 @@ def plans_in_words(
         )
         plans.append(PlanInWords(guide.slug, guide.title or guide.slug, steps))
     return plans
+
+
+def _shared_in_plans(guide: ParsedGuide, answer: AnswerInWords) -> bool:
+    block = guide.block(answer.block_id)
+    return answer.step is not None and isinstance(block, Exercise) and block.shared_in_plans
 
 
 def _answers_by_guide(

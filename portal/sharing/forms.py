@@ -23,7 +23,8 @@ class ShareForm(PackForm):
     plans = CheckboxesField(
         "Your plans from the guides (optional)",
         description="Your answers in each guide you tick, step by step, with the question each "
-        "one answers. How far you got, and the guides you do not tick, are not shared.",
+        "one answers. Never shared: your answers to self-checks (like the mood check), how far "
+        "you got, and the guides you do not tick.",
         choices=[],
     )
     label = StringField(

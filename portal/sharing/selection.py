@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -175,9 +175,25 @@ def build_snapshot(
 def _plans(
     db_session: Session, owner_id: uuid.UUID, choice: ShareChoice
 ) -> tuple[PlanInWords, ...]:
+    """The chosen plans that have answers to share (a guide unpublished since, or with only
+    self-check answers, has none)."""
     if not choice.plans:
         return ()
-    return tuple(plans_in_words(db_session, owner_id, {plan.slug for plan in choice.plans}))
+    chosen = {plan.slug for plan in choice.plans}
+    return tuple(plan for plan in plans_in_words(db_session, owner_id, chosen) if plan.steps)
+
+
+def as_shared(choice: ShareChoice, snapshot: Snapshot) -> ShareChoice:
+    """The choice as the snapshot holds it: the plans it has, under their titles now, for the
+    person's list (a chosen plan with nothing to share is not claimed)."""
+    plans = tuple(GuideAnswered(plan.slug, plan.title) for plan in snapshot.plans)
+    return replace(choice, plans=plans)
+
+
+def plans_left_out(choice: ShareChoice, snapshot: Snapshot) -> list[str]:
+    """The titles of chosen plans the snapshot does not hold."""
+    held = {plan.slug for plan in snapshot.plans}
+    return [plan.title for plan in choice.plans if plan.slug not in held]
 
 
 def write_pack_bytes(pack_input: EvidencePackInput, signer: Signer, site: PackSite) -> bytes:

@@ -20,7 +20,7 @@ from portal.incidents.signing import Signer
 from portal.models.base import new_id, utcnow
 from portal.models.shares import Share, ShareOpening, ShareSnapshotPart
 from portal.security.data_keys import cipher_for
-from portal.sharing.selection import ShareChoice, build_snapshot, write_pack_bytes
+from portal.sharing.selection import ShareChoice, as_shared, build_snapshot, write_pack_bytes
 from portal.sharing.snapshot import (
     PACK_PART,
     RECORDS_PART,
@@ -102,7 +102,7 @@ def create_share(
     snapshot_key, salt = new_snapshot_key(), new_salt()
     cipher = cipher_for(owner_id)
     details = {
-        "choice": choice.to_json(),
+        "choice": as_shared(choice, built.snapshot).to_json(),
         "token": token,
         "incidents": len(built.snapshot.incidents),
         "diary_entries": len(built.snapshot.diary),

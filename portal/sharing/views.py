@@ -29,8 +29,10 @@ from portal.sharing.forms import ShareForm
 from portal.sharing.selection import (
     ShareChoice,
     SharedFilesTooLarge,
+    as_shared,
     build_snapshot,
     is_photo,
+    plans_left_out,
 )
 from portal.sharing.services import (
     MadeShare,
@@ -168,7 +170,8 @@ def check() -> str | BaseResponse:
     return render_template(
         "sharing/check.html",
         form=form,
-        choice=choice,
+        choice=as_shared(choice, built.snapshot),
+        plans_left_out=plans_left_out(choice, built.snapshot),
         snapshot=built.snapshot,
         expires_at=utcnow() + timedelta(days=choice.days),
         too_large=too_large,

@@ -70,6 +70,9 @@ class QuestionnaireBlock(Exercise[ChosenAnswer]):
     settings = frozenset({"use"})
     shows_result = True
     answer_type = ChosenAnswer
+    # A self-check's answers are health information (and PHQ-9 item 9 is about self-harm),
+    # written for the person alone: a plan shared with a caseworker leaves them out.
+    shared_in_plans = False
 
     @classmethod
     def parse(cls, header: Header, body: Body) -> Self:
