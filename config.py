@@ -49,6 +49,8 @@ class BaseConfig:
         self.DATABASE_URL = normalise_database_url(env.get("PORTAL_DATABASE_URL"))
         self.KEYSTORE_URL = normalise_database_url(env.get("PORTAL_KEYSTORE_URL"))
         self.REDIS_URL = env.get("PORTAL_REDIS_URL") or None
+        # How long a SQLite write waits for another before the person gets "Not saved yet".
+        self.SQLITE_BUSY_SECONDS = self._int("PORTAL_SQLITE_BUSY_SECONDS", 15)
 
         # Flask-Limiter shares its counts through Redis when there is one, so every worker agrees.
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
@@ -166,6 +168,8 @@ class BaseConfig:
                 "PORTAL_MAX_REQUEST_MB must be at least 1 more than PORTAL_INCIDENT_FILE_MAX_MB, "
                 "so the largest file allowed fits in a request with its form."
             )
+        if self.SQLITE_BUSY_SECONDS < 1:
+            raise ConfigurationError("PORTAL_SQLITE_BUSY_SECONDS must be at least 1.")
 
 
 class DevelopmentConfig(BaseConfig):

@@ -18,7 +18,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
-# How long a SQLite connection waits for another to finish before giving up.
+# How long a SQLite connection waits for another to finish before giving up, unless
+# PORTAL_SQLITE_BUSY_SECONDS says otherwise.
 SQLITE_BUSY_SECONDS = 15
 # How long to wait for PostgreSQL to answer a new connection: a host that has gone silent
 # would otherwise hold a worker, and the person's request, until the OS gives up (minutes).
@@ -36,7 +37,9 @@ def is_database_unavailable(error: BaseException) -> bool:
     )
 
 
-def engine_for(url: str, *, autocommit: bool = False) -> Engine:
+def engine_for(
+    url: str, *, autocommit: bool = False, sqlite_busy_seconds: float = SQLITE_BUSY_SECONDS
+) -> Engine:
     """An engine with the connection settings each database needs to behave correctly."""
     # hide_parameters: errors and logs never show the values in a statement (private text).
     # pool_pre_ping: a connection gone stale (a database restart, a firewall's idle cut) is
@@ -51,7 +54,7 @@ def engine_for(url: str, *, autocommit: bool = False) -> Engine:
         # One engine serves every thread of the development server; SQLite itself serialises writes.
         options = {
             "hide_parameters": True,
-            "connect_args": {"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
+            "connect_args": {"check_same_thread": False, "timeout": sqlite_busy_seconds},
         }
     if autocommit:
         options["isolation_level"] = "AUTOCOMMIT"
@@ -100,11 +103,12 @@ def empty_write_ahead_log(bind: Engine | Connection, wait_seconds: float) -> boo
         return True
     engine = bind if isinstance(bind, Engine) else bind.engine
     with engine.connect() as connection:
+        usual: int = connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one()
         connection.exec_driver_sql(f"PRAGMA busy_timeout = {round(wait_seconds * 1000)}")
         try:
             busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
         finally:
-            connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_SECONDS * 1000}")
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {usual}")
     return busy == 0
 
 
@@ -124,7 +128,11 @@ class Database:
         self._g_name = f"db_session_{url_setting.lower()}"
 
     def init_app(self, app: Flask) -> None:
-        engine = engine_for(app.config[self.url_setting], autocommit=self.autocommit)
+        engine = engine_for(
+            app.config[self.url_setting],
+            autocommit=self.autocommit,
+            sqlite_busy_seconds=app.config["SQLITE_BUSY_SECONDS"],
+        )
         # expire_on_commit=False: a view can still read what it just saved without a fresh SELECT.
         make_session = sessionmaker(engine, expire_on_commit=False)
         app.extensions[self.extension_name] = _BoundDatabase(engine, make_session)

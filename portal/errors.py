@@ -99,7 +99,6 @@ def refuse_without_sessions() -> None:
 def render_unavailable() -> Response:
     """The 503 page, drawn without the database: in the site's layout with Quick exit and the
     help lines; for a form that keeps writing, that form again, filled in, saying so."""
-
     # Keep the signed-in account as it was loaded (the rollback would expire it, and reloading
     # it needs the database); if it never loaded, draw the page as for a visitor.
     db.session.expunge_all()
@@ -110,7 +109,6 @@ def render_unavailable() -> Response:
     body = form_page_not_saved() or render_template(
         "errors/error.html", page=ERROR_PAGES[503], status=503
     )
-
     response = make_response(body, 503, {"Retry-After": str(RETRY_UNAVAILABLE_SECONDS)})
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, "ends_session_whatever_the_token", False):

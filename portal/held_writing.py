@@ -17,6 +17,7 @@ gets their own form back with a calm message, not a page of what they typed (por
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from typing import TypeVar
@@ -31,6 +32,8 @@ HELD_FORM = "held_form"
 # Far more than any diary or sleep form holds (10,000 characters of notes at most).
 HELD_MAX_BYTES = 64 * 1024
 NEVER_HELD = ("csrf_token", "password")
+
+log = logging.getLogger(__name__)
 
 View = TypeVar("View", bound=Callable[..., object])
 Form = TypeVar("Form", bound=FlaskForm)
@@ -53,15 +56,24 @@ def keeps_writing_through_sign_in(not_saved_page: NotSavedPage) -> Callable[[Vie
 
 def form_page_not_saved() -> str | None:
     """For a form sent to a view that keeps writing, that view's form page, filled in with what
-    was sent and saying it is not saved yet; None for any other request."""
+    was sent and saying it is not saved yet; None for any other request, and for a form sent
+    from another site (its token was never checked: the session could not be read)."""
     view = current_app.view_functions.get(request.endpoint or "")
     draw: NotSavedPage | None = getattr(view, "not_saved_page", None)
     if request.method != "POST" or draw is None:
         return None
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return None
     # The page carries the token the form was sent with, which holds for this session once the
     # database answers again; a new one could not be kept, as the session cannot be saved now.
-    g.csrf_token = request.form.get("csrf_token", "")
-    return draw()
+    field_name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    setattr(g, field_name, request.form.get(field_name, ""))
+    try:
+        return draw()
+    except Exception as error:  # whatever failed, the plain 503 page still comes
+        # Its name only: a message could carry what was typed.
+        log.error("The form could not be drawn again (%s).", type(error).__name__)
+        return None
 
 
 def posted_writing() -> dict[str, list[str]] | None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -12,16 +13,17 @@ from urllib.parse import urlsplit
 import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
+from werkzeug.test import TestResponse
 
 from portal.dates import today_in_london
 from portal.extensions import db
+from portal.models import DiaryEntry, Incident, SleepNight
 from tests.conftest import POSTGRES_URL, DatabaseUrls, dispose, make_app
 from tests.support.client import (
     AccountHelper,
     CheckingClient,
-    field_value,
     form_as_sent,
     page_text,
 )
@@ -170,33 +172,99 @@ def an_incident(person: CheckingClient) -> str:
     return f"/incidents/{record_quickly(person, 'Shouting outside', YESTERDAY)}/change"
 
 
-# Every form that keeps writing: where it is (made first, for a change), what the person types
-# into it, and the heading it comes back under.
+@dataclass(frozen=True)
+class FormThatKeepsWriting:
+    """Where the form is (made first, for a change), what the person types into it, the heading
+    it comes back under, and the records it saves to."""
+
+    where: Callable[[CheckingClient], str]
+    typed: dict[str, str]
+    heading: str
+    model: type[DiaryEntry | SleepNight | Incident]
+    changes: bool  # a change adds a version to a record; otherwise a new record
+
+    def saves(self, app: Flask) -> tuple[int, int]:
+        """How many records, and versions of them, the person has of this kind."""
+        with app.app_context():
+            rows, versions = db.session.execute(
+                select(func.count(), func.coalesce(func.sum(self.model.version), 0))
+            ).one()
+        return int(rows), int(versions)
+
+    def saved_once(self, before: tuple[int, int], after: tuple[int, int]) -> bool:
+        rows, versions = before
+        return after == ((rows, versions + 1) if self.changes else (rows + 1, versions + 1))
+
+
 FORMS_THAT_KEEP_WRITING = {
-    "new diary entry": (
+    "new diary entry": FormThatKeepsWriting(
         lambda _: "/diary/new",
         entry_form(YESTERDAY, mood=4, notes=SECRET_WORDS, tags="noise"),
         "Write a diary entry",
+        DiaryEntry,
+        changes=False,
     ),
-    "changed diary entry": (a_diary_entry, {"notes": SECRET_WORDS}, "Change your entry"),
-    "new night": (
+    "changed diary entry": FormThatKeepsWriting(
+        a_diary_entry, {"notes": SECRET_WORDS}, "Change your entry", DiaryEntry, changes=True
+    ),
+    "new night": FormThatKeepsWriting(
         lambda _: "/diary/sleep/new",
         night_form(YESTERDAY, notes=SECRET_WORDS),
         "Add a night",
+        SleepNight,
+        changes=False,
     ),
-    "changed night": (a_night, {"notes": SECRET_WORDS}, "Change this night"),
-    "quick incident": (
+    "changed night": FormThatKeepsWriting(
+        a_night, {"notes": SECRET_WORDS}, "Change this night", SleepNight, changes=True
+    ),
+    "quick incident": FormThatKeepsWriting(
         lambda _: "/incidents/quick",
         quick_form(SECRET_WORDS, YESTERDAY, "23:15"),
         "Quick add an incident",
+        Incident,
+        changes=False,
     ),
-    "new incident": (
+    "new incident": FormThatKeepsWriting(
         lambda _: "/incidents/new",
         full_form(SECRET_WORDS, YESTERDAY),
         "Add an incident",
+        Incident,
+        changes=False,
     ),
-    "changed incident": (an_incident, {"what_happened": SECRET_WORDS}, "Change this incident"),
+    "changed incident": FormThatKeepsWriting(
+        an_incident, {"what_happened": SECRET_WORDS}, "Change this incident", Incident, changes=True
+    ),
 }
+
+
+def assert_it_comes_back_and_saves_once_sent_again(
+    app: Flask,
+    person: CheckingClient,
+    form: FormThatKeepsWriting,
+    sent: tuple[str, dict[str, list[str]], TestResponse],
+    before: tuple[int, int],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The page a failed save got: the person's own form, under "Not saved yet", with every
+    answer as typed and the token it was sent with; nothing saved; and, sent again once the
+    database answers, saved once."""
+    path, sending, response = sent
+    soup = assert_the_busy_page(response, caplog)
+    assert SECRET_WORDS not in caplog.text
+    assert soup.h1 is not None
+    assert soup.h1.get_text() == form.heading
+    notice = soup.select_one("main [role=alert]")
+    assert notice is not None
+    assert "Not saved yet" in notice.get_text()
+    assert notice.find_next("form") is not None, "the notice comes before the form"
+    shown = form_as_sent(response)
+    for name, value in {**form.typed, "csrf_token": sending["csrf_token"][0]}.items():
+        assert shown.get(name) == [value], name
+    assert form.saves(app) == before, "nothing half-saved"
+    saved = person.post(path, data=shown)
+    assert saved.status_code == 302, page_text(saved)
+    assert form.saved_once(before, form.saves(app)), (before, form.saves(app))
+    assert SECRET_WORDS in page_text(person.get(saved.headers["Location"]))
 
 
 @pytest.mark.parametrize("database_urls", ["postgresql"], indirect=True)
@@ -204,32 +272,17 @@ FORMS_THAT_KEEP_WRITING = {
 def test_writing_sent_during_an_outage_comes_back_in_its_own_form_and_saves_once_sent_again(
     app_on_a_link: Flask, link: CuttableLink, caplog: pytest.LogCaptureFixture, which: str
 ) -> None:
-    where, typed, heading = FORMS_THAT_KEEP_WRITING[which]
+    form = FORMS_THAT_KEEP_WRITING[which]
     person = signed_in_person(app_on_a_link)
-    path = where(person)
-    form_page = person.get(path)
-    sending = {**form_as_sent(form_page), **typed}
+    path = form.where(person)
+    sending = {**form_as_sent(person.get(path)), **{k: [v] for k, v in form.typed.items()}}
+    before = form.saves(app_on_a_link)
     with link.cut(), caplog.at_level(logging.WARNING):
         response = person.post(path, data=sending)
-        soup = assert_the_busy_page(response, caplog)
-        assert SECRET_WORDS not in caplog.text
-    assert soup.h1 is not None
-    assert soup.h1.get_text() == heading
-    notice = soup.select_one("main [role=alert]")
-    assert notice is not None
-    assert "has not been saved" in notice.get_text()
-    assert notice.find_next("form") is not None, "the notice comes before the form"
-    # Every answer is in the form as it was typed, the page's token with it.
-    shown = form_as_sent(response)
-    for name, value in {**typed, "csrf_token": sending["csrf_token"]}.items():
-        expected = [value] if isinstance(value, str) else list(value)
-        assert shown.get(name) == expected, name
-
-    # Once the database is back, saving the form as it came back saves it, once.
-    saved = person.post(path, data=shown)
-    assert saved.status_code == 302, page_text(saved)
-    record = person.get(saved.headers["Location"])
-    assert page_text(record).count(SECRET_WORDS) == 1
+        assert "Sign out" not in response.get_data(as_text=True), "the session could not be read"
+    assert_it_comes_back_and_saves_once_sent_again(
+        app_on_a_link, person, form, (path, sending, response), before, caplog
+    )
 
 
 @pytest.mark.parametrize("database_urls", ["postgresql"], indirect=True)
@@ -246,30 +299,32 @@ def test_signing_out_during_an_outage_still_takes_the_session_out_of_the_browser
 
 
 @pytest.mark.parametrize("database_urls", ["sqlite"], indirect=True)
-def test_a_diary_entry_that_sqlite_is_too_busy_to_save_comes_back_with_every_word(
-    app: Flask, database_urls: DatabaseUrls, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize("app_settings", [{"PORTAL_SQLITE_BUSY_SECONDS": "1"}])
+@pytest.mark.parametrize("which", FORMS_THAT_KEEP_WRITING)
+def test_writing_sqlite_is_too_busy_to_save_comes_back_in_its_own_form_signed_in(
+    app: Flask, database_urls: DatabaseUrls, caplog: pytest.LogCaptureFixture, which: str
 ) -> None:
+    """The session opens and the save itself fails: the page is drawn for the person, signed
+    in, as it is for any form sent while the database cannot be reached."""
     app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production
+    form = FORMS_THAT_KEEP_WRITING[which]
     person = signed_in_person(app)
-    form_page = person.get("/diary/new")
-    typed = entry_form(today_in_london(), notes=SECRET_WORDS)
+    path = form.where(person)
+    sending = {**form_as_sent(person.get(path)), **{k: [v] for k, v in form.typed.items()}}
+    before = form.saves(app)
     # Another writer holds the database for longer than a save waits (a long maintenance job).
     other_writer = sqlite3.connect(database_urls.main.removeprefix("sqlite:///"))
     other_writer.execute("BEGIN IMMEDIATE")
     try:
         with caplog.at_level(logging.WARNING):
-            response = person.post(
-                "/diary/new", data={"csrf_token": person.csrf_token(form_page), **typed}
-            )
+            response = person.post(path, data=sending)
     finally:
         other_writer.rollback()
         other_writer.close()
-    soup = assert_the_busy_page(response, caplog)
-    assert soup.h1 is not None
-    assert soup.h1.get_text() == "Write a diary entry"
-    assert field_value(response, "notes") == SECRET_WORDS
     assert "Sign out" in response.get_data(as_text=True), "still shown as signed in"
-    assert SECRET_WORDS not in page_text(person.get("/diary")), "nothing half-saved"
+    assert_it_comes_back_and_saves_once_sent_again(
+        app, person, form, (path, sending, response), before, caplog
+    )
 
 
 def test_any_driver_error_on_a_lost_connection_gets_the_busy_page_not_a_500(

@@ -344,7 +344,6 @@ def test_a_plan_ticked_is_shared_with_its_questions_and_no_other_guide_is(
     assert "Your plans from the guides" in page_text(offered)
     assert ticks(offered, "plans") == ["better-sleep", "calming-anxious-feelings"]
     share = make_share(person, WEEK_AGO, TODAY, plans="calming-anxious-feelings")
-
     shown = BeautifulSoup(
         recipient_opens(accounts, share).get(share.path).get_data(as_text=True), "html.parser"
     )
@@ -432,7 +431,6 @@ def test_the_share_form_costs_the_same_few_statements_however_many_guides_were_a
 
 
 def test_sharing_is_listed_from_the_log_and_the_account(person: CheckingClient) -> None:
-
     assert 'href="/shares"' in person.get("/incidents").get_data(as_text=True)
     assert 'href="/shares"' in person.get("/account").get_data(as_text=True)
 

@@ -125,7 +125,6 @@ def test_the_sharing_pages_have_no_accessibility_problems(browser: Browser, site
             expect(caseworker.get_by_text(WHAT)).to_be_visible()
             expect(caseworker.get_by_text(WORRIES)).to_be_visible()
             found += [f"records: {problem}" for problem in accessibility_problems(caseworker)]
-
             caseworker.goto(site + "/shared/" + "A" * 43)
             found += [f"ended: {problem}" for problem in accessibility_problems(caseworker)]
     assert found == []

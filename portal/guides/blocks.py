@@ -272,7 +272,6 @@ class Exercise(Block, Generic[AnswerT]):
 
     @property
     def exercise_id(self) -> str:
-
         return self.id or ""  # every exercise kind requires an id
 
     @property

@@ -119,7 +119,6 @@ def plans_in_words(
         parsed = parsed_version(db_session, guide.version_id)
         in_words = _answers_in_words(parsed, answers.get(guide.guide_id, {}), definitions)
         in_steps = (answer for answer in in_words if _shared_in_plans(parsed, answer))
-
         steps = tuple(
             StepInWords(
                 str(step), tuple(AnswerWords(answer.question, answer.lines) for answer in group)

@@ -115,7 +115,6 @@ def new() -> str | BaseResponse:
             form.first_day.process(None, oldest[0].day if oldest else today_in_london())
     if form.validate_on_submit():
         session[PENDING_CHOICE] = _choice_from(form, answered).to_json()
-
         return redirect(url_for("sharing.check"))
     return render_template("sharing/new.html", form=form)
 
