@@ -327,6 +327,25 @@ def test_writing_sqlite_is_too_busy_to_save_comes_back_in_its_own_form_signed_in
     )
 
 
+@pytest.mark.parametrize("database_urls", ["postgresql"], indirect=True)
+def test_a_form_sent_from_another_site_during_an_outage_is_not_drawn_back(
+    app_on_a_link: Flask, link: CuttableLink, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the session unreadable its token cannot be checked, so its words are not shown as
+    the person's own form."""
+    person = signed_in_person(app_on_a_link)
+    with link.cut(), caplog.at_level(logging.WARNING):
+        response = person.post(
+            "/diary/new",
+            data={**entry_form(YESTERDAY, notes=SECRET_WORDS), "csrf_token": "forged"},
+            headers={"Sec-Fetch-Site": "cross-site"},
+        )
+        soup = assert_the_busy_page(response, caplog)
+    assert soup.h1 is not None
+    assert soup.h1.get_text() == "Sorry, the service is busy"
+    assert SECRET_WORDS not in response.get_data(as_text=True)
+
+
 def test_any_driver_error_on_a_lost_connection_gets_the_busy_page_not_a_500(
     app: Flask, client: CheckingClient, caplog: pytest.LogCaptureFixture
 ) -> None:
