@@ -91,7 +91,11 @@ RETRY_UNAVAILABLE_SECONDS = 10
 def refuse_without_sessions() -> None:
     """before_request: a request whose session could not be read (the database is down) gets
     the "try again" page rather than being served as if signed out. Visitors without a session
-    still get every page that needs no database: the help lines, the privacy page."""
+    still get every page that needs no database: the help lines, the privacy page. The ways out
+    (Quick exit, Sign out) still run: they take the session out of the browser and leave."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "ends_session_whatever_the_token", False):
+        return
     if current_session().unavailable:
         raise ServiceUnavailable
 

@@ -107,6 +107,7 @@ def accessibility() -> str:
 
 
 @bp.get("/exit")
+@ends_session_whatever_the_token
 def quick_exit() -> BaseResponse:
     """Quick exit without JavaScript: end the session, then go to a neutral site.
 

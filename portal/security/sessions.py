@@ -230,6 +230,10 @@ class ServerSessionInterface(SessionInterface):
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)  # noqa: S101 (set by open_session above)
         if session.unavailable:
+            if session.ended:
+                # A way out while the database is away: out of the browser at once; the row
+                # cannot be deleted now and ends with the idle time.
+                self.forget_cookie(app, response)
             return
         try:
             self._save_session(app, session, response)
