@@ -181,3 +181,24 @@ def test_questionnaire_messages_name_services_by_id(tmp_path: Path) -> None:
     broken.write_text(source.replace("[[supportline]]", "[[helpline]]", 1), encoding="utf-8")
     _, problems = load_questionnaire(broken)
     assert any("no service called 'helpline'" in p.message for p in problems)
+
+
+def test_a_charity_file_without_other_nations_services_still_has_a_help_page(
+    database_urls: DatabaseUrls, tmp_path: Path
+) -> None:
+    text = charity_elsewhere(tmp_path).read_text(encoding="utf-8")
+    for service in ("nhs-24", "breathing-space", "lifeline"):
+        start = text.index(f"[contacts.{service}]")
+        end = text.find("\n[", start + 1)
+        text = text[:start] + (text[end + 1 :] if end != -1 else "")
+    path = tmp_path / "england-only.toml"
+    path.write_text(text, encoding="utf-8")
+    app = make_app(database_urls, tmp_path, PORTAL_CONTACTS_FILE=str(path))
+    app.test_client_class = CheckingClient
+    try:
+        page = app.test_client().get("/help")
+        assert page.status_code == 200
+        assert "Breathing Space" not in page_text(page)
+        assert "Samaritans" in page_text(page)
+    finally:
+        dispose(app)
