@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.auth.views import SIGN_IN_LIMIT
+from portal.auth.views import RECOVERY_LIMIT, SIGN_IN_LIMIT
 from tests.support.client import (
     OTHER_PASSWORD,
     PASSWORD,
@@ -69,6 +69,35 @@ def test_the_owner_with_a_recovery_code_is_never_slowed_by_sign_in_failures(
     response = new_phone.submit(
         "/recover/code",
         {"username": account.username, "code": account.recovery_codes[0], "password": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert new_phone.get("/account").status_code == 200
+
+
+def test_wrong_recovery_codes_from_the_same_wifi_never_keep_the_owner_out(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    account = accounts.register(client)
+    accounts.sign_out(client)
+    housemate = accounts.new_client()
+    page = housemate.get("/recover/code")
+    guesses = [
+        housemate.post(
+            "/recover/code",
+            data={
+                "csrf_token": housemate.csrf_token(page),
+                "username": account.username,
+                "code": f"guess-{number}",
+                "password": NEW_PASSWORD,
+            },
+        ).status_code
+        for number in range(int(RECOVERY_LIMIT.split()[0]) + 1)
+    ]
+    assert guesses[-1] == 429, "the address has used up its tries"
+    new_phone = accounts.new_client()  # the same address, a browser never used for the account
+    response = new_phone.submit(
+        "/recover/code",
+        {"username": account.username, "code": account.recovery_codes[1], "password": NEW_PASSWORD},
     )
     assert response.status_code == 302
     assert new_phone.get("/account").status_code == 200

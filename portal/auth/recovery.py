@@ -88,6 +88,21 @@ def use_recovery_code(db_session: Session, typed_username: str, typed_code: str)
     return user
 
 
+def holds_an_unused_code(db_session: Session, typed_username: str, typed_code: str) -> bool:
+    """Whether this is one of the account's unused recovery codes (nothing is spent)."""
+    found = db_session.scalar(
+        select(RecoveryCode.id)
+        .join(User, User.id == RecoveryCode.user_id)
+        .where(
+            User.username == canonical_username(typed_username),
+            RecoveryCode.code_hash == _hash_secret(_canonical_code(typed_code)),
+            RecoveryCode.used_at.is_(None),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def use_recovery_code_of(db_session: Session, user_id: uuid.UUID, typed_code: str) -> None:
     """Spend one of this account's recovery codes; RecoveryFailed if it has no such unused code
     (not committed).

@@ -33,6 +33,7 @@ from portal.auth.recovery import (
     RecoveryFailed,
     email_links_available,
     find_link_token,
+    holds_an_unused_code,
     request_reset_link,
     set_new_password,
     unused_code_count,
@@ -84,6 +85,15 @@ def limit_key_for_sign_in() -> str:
     named in the form, otherwise the (hashed) address."""
     device = known_device(request, request.form.get("username", ""))
     return f"device:{device}" if device else hashed_client_address()
+
+
+def holds_a_right_recovery_code() -> bool:
+    """A right, unused recovery code is never refused by the per-address limit. Each code is
+    79 random bits, so the limit cannot be what stops guessing; it must not let someone failing
+    on the same wifi use it up and keep the owner out."""
+    return holds_an_unused_code(
+        db.session, request.form.get("username", ""), request.form.get("code", "")
+    )
 
 
 def safe_next_url(target: str | None, default: str) -> str:
@@ -278,7 +288,12 @@ def recover() -> str:
 
 
 @bp.route("/recover/code", methods=["GET", "POST"])
-@limiter.limit(RECOVERY_LIMIT, methods=["POST"], key_func=limit_key_for_sign_in)
+@limiter.limit(
+    RECOVERY_LIMIT,
+    methods=["POST"],
+    key_func=limit_key_for_sign_in,
+    exempt_when=holds_a_right_recovery_code,
+)
 @keeps_form_on_csrf_failure
 def recover_with_code() -> str | BaseResponse:
     """Set a new password with a username and one recovery code."""
