@@ -483,3 +483,16 @@ def test_shares_made_before_plans_could_be_shared_still_open() -> None:
     snapshot = Snapshot("Jo", WEEK_AGO, TODAY, (), True, False, (), (), None)
     older = {k: v for k, v in json.loads(snapshot.to_bytes()).items() if k != "plans"}
     assert Snapshot.from_bytes(json.dumps(older).encode()) == snapshot
+
+
+def test_the_person_is_told_the_pack_holds_their_files_as_added_before_sharing_them(
+    person: CheckingClient,
+) -> None:
+    incident_id = record_quickly(person, "Graffiti on my door", TODAY - timedelta(days=1))
+    assert upload(person, incident_id, files.photo("JPEG"), "door.jpg").status_code == 302
+    assert "can still show where and when it was taken" in page_text(person.get("/shares/new"))
+    person.submit("/shares/new", share_form(WEEK_AGO, TODAY))
+    warned = "a photo there can still show where and when it was taken"
+    assert warned in page_text(person.get("/shares/new/check"))
+    person.submit("/shares/new", share_form(WEEK_AGO, TODAY, include_files=None))
+    assert warned not in page_text(person.get("/shares/new/check"))

@@ -15,6 +15,14 @@ from portal.sharing.services import DEFAULT_DAYS, MAX_DAYS, MIN_DAYS
 class ShareForm(PackForm):
     """The evidence pack's choices (dates, kinds, files), and who it is for and for how long."""
 
+    include_files = CheckboxesField(
+        "Files",
+        description="They see copies of your photos without location and camera details. The "
+        "evidence pack they can download holds the files as you added them, so a photo there "
+        "can still show where and when it was taken, and on what phone.",
+        choices=[SelectChoice("yes", "Include the photos, letters and recordings")],
+        default=["yes"],
+    )
     include_diary = CheckboxesField(
         "Diary",
         choices=[SelectChoice("yes", "Include my diary entries from the same dates")],
