@@ -44,6 +44,10 @@ version: 1
 ::: reflection {{#answer}}
 {payload}
 :::
+
+## Where to get help {{#get-help}}
+
+Talk to [[samaritans]], or see your GP.
 """
 
 
@@ -133,9 +137,10 @@ def test_the_preview_is_the_published_page_for_every_xss_payload(
         assert soup.find(["script", "iframe", "object", "embed", "style"]) is None, payload
         assert not [n for tag in soup.find_all(True) for n in tag.attrs if n.startswith("on")]
         published += 1
-    # Most carry raw HTML, which the checker refuses outright; the rest are published.
+    # Most carry raw HTML or a link off the site, which the checker refuses outright (their
+    # sanitising is tested on every payload in test_guides_format.py); the rest are published.
     assert published + refused == len(xss_payloads())
-    assert published >= 40
+    assert published >= 10
 
 
 def test_a_broken_text_lists_its_problems_and_still_offers_its_steps(

@@ -29,6 +29,7 @@ from portal.contacts import Contacts, current_contacts
 from portal.guides.format import ParsedGuide, parse_guide
 from portal.guides.problems import GuideInvalid, GuideProblem
 from portal.guides.questionnaires import Questionnaires, load_questionnaires
+from portal.guides.safety_rules import safety_problems
 from portal.models.guides import Guide, GuideDraft, GuideProgress, GuideVersion
 
 QUESTIONNAIRES_EXTENSION = "portal.questionnaires"
@@ -408,10 +409,14 @@ def check_source(
 ) -> tuple[ParsedGuide | None, list[GuideProblem]]:
     """A guide's text parsed, or every problem in it, as `flask guides check` reports them;
     `slug`, when given, is the one the guide must keep (its address never changes)."""
+    contacts = current_contacts()
     try:
-        guide = parse_guide(source, path, definitions, current_contacts())
+        guide = parse_guide(source, path, definitions, contacts)
     except GuideInvalid as invalid:
         return None, invalid.problems
+    unsafe = safety_problems(guide, source, path, contacts, definitions)
+    if unsafe:
+        return None, unsafe
     if slug is not None and guide.slug != slug:
         line = next(
             (n for n, text in enumerate(source.split("\n"), 1) if text.startswith("slug:")), 2
