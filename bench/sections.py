@@ -151,7 +151,7 @@ def guide_step(databases: Sequence[BenchDatabases]) -> Report:
             f"({p99:.2f}×; rounds {min(p99s):.2f}× to {max(p99s):.2f}×)",
             p99 <= P99_RATIO_TARGET,
         )
-        failed = baseline.errors + sum(r.step.errors for r in rounds)
+        failed = baseline.errors + reference_baseline.errors + step.errors + reference.errors
         report.check(f"{name}: no failed responses", failed == 0)
     return report
 

@@ -97,6 +97,7 @@ def test_a_replaced_key_keeps_the_log_and_earlier_packs_checking_once_it_is_reti
     account = accounts.register(first_browser)
     record_quickly(first_browser, "Shouting at the door", DAY)
     earlier_pack = packed(sample_pack(), Signer.from_setting(old_key))
+    old_fingerprint = Signer.from_setting(old_key).fingerprint
     old_public = before.test_cli_runner().invoke(args=["keys", "signing-public"]).stdout.strip()
     dispose(before)
 
@@ -115,8 +116,12 @@ def test_a_replaced_key_keeps_the_log_and_earlier_packs_checking_once_it_is_reti
     person, app = after(old_public)
     record_quickly(person, "Shouting again, signed with the new key", DAY)
     assert "Your log is unchanged" in page_text(person.get("/incidents/check"))
-    assert "This pack is unchanged since it was exported" in page_text(upload(person, earlier_pack))
+    checked = page_text(upload(person, earlier_pack))
+    assert "This pack is unchanged since it was exported" in checked
+    assert f"a key this site used before, whose SHA-256 fingerprint is {old_fingerprint}" in checked
+    fresh = packed(sample_pack(), Signer.from_setting(new_key))
+    assert "a key this site used before" not in page_text(upload(person, fresh))
     page = page_text(person.get("/verify"))
     assert Signer.from_setting(new_key).fingerprint in page
-    assert Signer.from_setting(old_key).fingerprint in page
+    assert old_fingerprint in page
     dispose(app)

@@ -90,9 +90,9 @@ class Signer:
     retired: tuple[Ed25519PublicKey, ...] = ()
 
     @classmethod
-    def from_setting(cls, setting: str, retired: str = "") -> Signer:
-        private_key = Ed25519PrivateKey.from_private_bytes(_raw_key(setting, PRIVATE_KEY_BYTES))
-        return cls(private_key, retired_keys_from_setting(retired))
+    def from_setting(cls, setting: str) -> Signer:
+        """The key of PORTAL_SIGNING_KEY; the retired ones are added by create_app."""
+        return cls(Ed25519PrivateKey.from_private_bytes(_raw_key(setting, PRIVATE_KEY_BYTES)))
 
     def sign(self, data: bytes) -> bytes:
         """The raw 64-byte Ed25519 signature of `data`."""

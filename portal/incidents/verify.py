@@ -90,6 +90,8 @@ class PackCheck:
     outcome: Outcome
     differences: tuple[Difference, ...] = ()
     manifest: Manifest | None = None
+    # Which of the keys given signed it: 0 is the site's key now, a higher one an earlier key.
+    signed_with: int | None = None
 
     @property
     def unchanged(self) -> bool:
@@ -128,11 +130,8 @@ def verify_pack(pack: bytes | IO[bytes], public_keys: Sequence[Ed25519PublicKey]
             if SIGNATURE_NAME in entries
             else None
         )
-        if (
-            signed is None
-            or signature is None
-            or not any(signature_is_valid(key, signature, signed) for key in public_keys)
-        ):
+        signed_with = _signing_key(public_keys, signed, signature)
+        if signed is None or signed_with is None:
             return _refused(Outcome.NOT_SIGNED, NOT_SIGNED)
         try:
             manifest = Manifest.from_bytes(signed)
@@ -140,7 +139,19 @@ def verify_pack(pack: bytes | IO[bytes], public_keys: Sequence[Ed25519PublicKey]
             return _refused(Outcome.UNREADABLE, UNKNOWN_FORMAT)
         differences += _compared(archive, entries, manifest)
     outcome = Outcome.CHANGED if differences else Outcome.UNCHANGED
-    return PackCheck(outcome, tuple(differences), manifest)
+    return PackCheck(outcome, tuple(differences), manifest, signed_with)
+
+
+def _signing_key(
+    public_keys: Sequence[Ed25519PublicKey], signed: bytes | None, signature: bytes | None
+) -> int | None:
+    """The position in `public_keys` of the key that made `signature` of `signed`, if any."""
+    if signed is None or signature is None:
+        return None
+    return next(
+        (n for n, key in enumerate(public_keys) if signature_is_valid(key, signature, signed)),
+        None,
+    )
 
 
 def _entries(infos: list[zipfile.ZipInfo]) -> tuple[dict[str, zipfile.ZipInfo], list[Difference]]:

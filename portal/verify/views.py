@@ -12,7 +12,7 @@ from flask.wrappers import Response
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.extensions import limiter
-from portal.incidents.signing import current_signer
+from portal.incidents.signing import current_signer, public_key_fingerprint
 from portal.incidents.verify import Outcome, verify_pack
 from portal.security.csrf import keeps_form_on_csrf_failure
 from portal.security.headers import public_page
@@ -48,9 +48,15 @@ def check() -> str:
     """The form; once a ZIP is sent, whether it is unchanged, or what differs."""
     form = CheckPackForm()
     if form.validate_on_submit():
-        result = verify_pack(form.pack.data.stream, current_signer().public_keys)
+        keys = current_signer().public_keys
+        result = verify_pack(form.pack.data.stream, keys)
         if result.outcome is not Outcome.UNREADABLE:
-            return render_template("verify/result.html", check=result)
+            earlier = keys[result.signed_with] if result.signed_with else None
+            return render_template(
+                "verify/result.html",
+                check=result,
+                earlier_key=public_key_fingerprint(earlier) if earlier else None,
+            )
         # Messages in an error summary end without a full stop, as every form's do.
         form.add_error("pack", (result.problem or "").rstrip("."))
     return _check_page(form)
