@@ -96,6 +96,23 @@ def test_quick_exit_leaves_for_a_neutral_site_and_ends_the_session(
             assert not page.url.startswith(site + "/account")
 
 
+def test_quick_exit_ends_the_session_in_a_browser_without_send_beacon(
+    app: Flask, browser: Browser, site: str
+) -> None:
+    with browser_page(browser, site) as (page, _):
+        register_in_browser(page)
+        cookie = session_cookie(page)
+    with browser_page(browser, site) as (page, off_site):
+        page.add_init_script("delete Navigator.prototype.sendBeacon;")
+        page.context.add_cookies([{"name": "session", "value": cookie, "url": site}])
+        page.goto("/account")
+        assert page.evaluate("typeof navigator.sendBeacon") == "undefined"
+        page.get_by_role("link", name="Quick exit").click()
+        page.wait_for_url(NEUTRAL_SITE)
+        off_site.assert_only_navigations_to("www.bbc.co.uk")
+        assert cookie_stops_working(app, cookie)
+
+
 def test_pressing_shift_three_times_leaves_and_is_announced(
     app: Flask, browser: Browser, site: str
 ) -> None:

@@ -20,8 +20,10 @@
     function exitNow(event) {
       if (event) { event.preventDefault(); }
       document.documentElement.classList.add("is-exiting");
-      postWithToken(endSessionUrl);
-      window.location.replace(target);
+      // Where the session cannot be ended from here (no sendBeacon), leave through /exit,
+      // which ends it and then goes to the same neutral site.
+      var ended = postWithToken(endSessionUrl);
+      window.location.replace(ended ? target : link.href);
     }
 
     link.addEventListener("click", exitNow);
@@ -80,12 +82,14 @@
     });
   }
 
+  /* True once the request is on its way, or when there is no session to tell (no token). */
   function postWithToken(url) {
     var token = document.querySelector('meta[name="csrf-token"]');
-    if (!token || !navigator.sendBeacon) { return; }
+    if (!token) { return true; }
+    if (!navigator.sendBeacon) { return false; }
     var body = new FormData();
     body.append("csrf_token", token.getAttribute("content"));
-    navigator.sendBeacon(url, body);
+    return navigator.sendBeacon(url, body);
   }
 
   /* Idle timeout. Typing is not idle: we tell the server now and then, so a long entry is never
