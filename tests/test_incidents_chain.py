@@ -11,10 +11,10 @@ import uuid
 from datetime import timedelta
 
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from portal.dates import today_in_london
-from portal.extensions import db
+from portal.extensions import db, keystore_db
 from portal.incidents.chain import (
     LINK_KIND,
     SUBJECT_FIELD,
@@ -23,10 +23,17 @@ from portal.incidents.chain import (
     revision_content,
 )
 from portal.incidents.log import INCIDENT_KIND, REVISION_KIND, check_log
-from portal.models import ChainCheckpoint, ChainLink, Incident, IncidentRevision, User
+from portal.models import (
+    ChainCheckpoint,
+    ChainLink,
+    ChainMark,
+    Incident,
+    IncidentRevision,
+    User,
+)
 from portal.security.data_keys import cipher_for
 from tests.support.browser import live_server
-from tests.support.client import AccountHelper, CheckingClient, page_text
+from tests.support.client import PASSWORD, AccountHelper, CheckingClient, page_text
 from tests.support.incidents import change_incident, full_form, quick_form, record_quickly
 from tests.support.servers import HttpVisitor
 
@@ -113,6 +120,46 @@ def test_a_removed_link_breaks_the_chain(
         db.session.execute(ChainLink.__table__.delete().where(ChainLink.sequence == 2))
         db.session.commit()
     assert "a record before this one has been removed" in check_page(client)
+
+
+def test_the_newest_records_removed_with_their_links_and_checkpoints_are_found(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    """No gap is left in the chain, but the keystore's mark says how long it had been."""
+    accounts.register(client)
+    _, _, third = three_incidents(client)
+    assert "Your log is unchanged" in check_page(client)
+    with app.app_context():
+        newest = db.session.scalar(select(func.max(ChainLink.sequence)))
+        assert newest is not None
+        third_id = uuid.UUID(third)
+        for table, where in (
+            (IncidentRevision, IncidentRevision.incident_id == third_id),
+            (Incident, Incident.id == third_id),
+            (ChainCheckpoint, ChainCheckpoint.sequence == newest),
+            (ChainLink, ChainLink.sequence == newest),
+        ):
+            db.session.execute(table.__table__.delete().where(where))
+        db.session.commit()
+    text = check_page(client)
+    assert "Part of your log has changed since it was saved" in text
+    assert (
+        f"this site saved {newest} changes to your log, and only the first {newest - 1} are there"
+    ) in text
+
+
+def test_the_mark_goes_with_the_account(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    three_incidents(client)
+    with app.app_context():
+        user_id = db.session.scalars(select(User.id)).one()
+        assert keystore_db.session.get(ChainMark, user_id) is not None
+    deleted = client.submit("/account/delete", {"current_password": PASSWORD})
+    assert deleted.status_code == 303
+    with app.app_context():
+        assert keystore_db.session.get(ChainMark, user_id) is None
 
 
 def test_reordered_rows_break_the_chain(

@@ -22,6 +22,7 @@ import base64
 import enum
 import hashlib
 import json
+import logging
 import os
 import uuid
 from collections.abc import Callable
@@ -29,13 +30,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, select
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from portal.database import DATABASE_UNAVAILABLE, rollback_quietly
 from portal.models.accounts import User
 from portal.models.base import new_id, utcnow
 from portal.models.incidents import ChainCheckpoint, ChainLink
+from portal.models.keystore import ChainMark
 from portal.security.crypto import DecryptionFailed, FieldCipher
+
+log = logging.getLogger(__name__)
 
 LINK_KIND = "incident_chain"
 SUBJECT_FIELD = "subject"
@@ -191,6 +198,38 @@ def append_link(
     )
     db_session.flush()
     return link
+
+
+def raise_chain_mark(keystore_session: Session, owner_id: uuid.UUID, sequence: int) -> None:
+    """Once a link is committed, the keystore's mark of how long the owner's log has been,
+    raised to `sequence` (never lowered: two saves may finish in either order). The save has
+    happened by then, so a keystore that does not answer is logged rather than raised (the
+    person must not be told to save again); the next save raises the mark past it."""
+    insert = (
+        sqlite_insert if keystore_session.get_bind().dialect.name == "sqlite" else postgres_insert
+    )
+    new = insert(ChainMark).values(user_id=owner_id, sequence=sequence, marked_at=utcnow())
+    higher = case(
+        (ChainMark.sequence > new.excluded.sequence, ChainMark.sequence),
+        else_=new.excluded.sequence,
+    )
+    statement = new.on_conflict_do_update(
+        index_elements=[ChainMark.user_id],
+        set_={"sequence": higher, "marked_at": new.excluded.marked_at},
+    )
+    try:
+        keystore_session.execute(statement)
+        keystore_session.commit()
+    except DATABASE_UNAVAILABLE as error:
+        rollback_quietly(keystore_session)
+        log.warning(
+            "A log's mark could not be raised (%s); the next save will.", type(error).__name__
+        )
+
+
+def chain_mark(keystore_session: Session, owner_id: uuid.UUID) -> int | None:
+    """The sequence of the newest link the site saved in the owner's log, if any."""
+    return keystore_session.scalar(select(ChainMark.sequence).where(ChainMark.user_id == owner_id))
 
 
 # Checking the chain --------------------------------------------------------------------------
@@ -432,14 +471,30 @@ def _check_checkpoints(
     return None
 
 
+def _check_mark(links: list[_OpenedLink], mark: int | None) -> ChainBreak | None:
+    """The log is as long as the keystore's mark says the site made it: removing the newest
+    links, with their records and checkpoints, leaves no gap in the chain, but falls short."""
+    newest = links[-1].sequence if links else 0
+    if mark is None or mark <= newest:
+        return None
+    return ChainBreak(
+        None,
+        None,
+        f"the newest records are missing: this site saved {mark} changes to your log, and "
+        f"only the first {newest} are there",
+    )
+
+
 def verify_chain(
     db_session: Session,
     cipher: FieldCipher,
     live: LiveRecords,
     check_signature: SignatureCheck,
+    mark: int | None,
 ) -> ChainReport:
     """Check the owner's log: every link against what is stored now, everything stored against
-    the links, and every link against the checkpoint the server signed."""
+    the links, every link against the checkpoint the server signed, and its length against the
+    keystore's mark (`chain_mark`)."""
     links, problem = _open_links(db_session, cipher)
     checkpoints = list(
         db_session.scalars(
@@ -455,6 +510,7 @@ def verify_chain(
     problem = problem or _check_checkpoints(
         cipher.owner_id, checkpoints, heads, links, check_signature
     )
+    problem = problem or _check_mark(links, mark)
     removals = tuple(
         Removal(
             "an incident" if link.event == Event.DELETED else "an evidence file", link.recorded_at

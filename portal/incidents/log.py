@@ -17,16 +17,19 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from portal.extensions import keystore_db
 from portal.incidents.chain import (
     ChainReport,
     Event,
     LiveRecords,
     Subject,
     append_link,
+    chain_mark,
     deletion_content,
     file_content,
     file_removal_content,
     lock_chain,
+    raise_chain_mark,
     revision_content,
     verify_chain,
 )
@@ -35,7 +38,7 @@ from portal.incidents.pack_input import FileKind
 from portal.incidents.signing import current_signer
 from portal.incidents.uploads import CheckedFile, UploadRefused, check_quota
 from portal.models.base import new_id, utcnow
-from portal.models.incidents import EvidenceFile, Incident, IncidentRevision
+from portal.models.incidents import ChainLink, EvidenceFile, Incident, IncidentRevision
 from portal.records import OpenedRecord, RecordNotFound, RecordStore
 from portal.security.crypto import DecryptionFailed
 from portal.security.data_keys import cipher_for
@@ -97,7 +100,7 @@ class FileFacts:
 
 def _add_revision(
     db_session: Session, owner_id: uuid.UUID, incident_id: uuid.UUID, number: int, content: Any
-) -> None:
+) -> ChainLink:
     revision_id = new_id()
     payload = content.to_payload()
     db_session.add(
@@ -113,7 +116,7 @@ def _add_revision(
         )
     )
     event = Event.RECORDED if number == 1 else Event.AMENDED
-    append_link(
+    return append_link(
         db_session,
         cipher_for(owner_id),
         event,
@@ -123,14 +126,20 @@ def _add_revision(
     )
 
 
+def _commit(db_session: Session, owner_id: uuid.UUID, link: ChainLink) -> None:
+    """Save the change with its link, then raise the log's mark in the keystore to it."""
+    db_session.commit()
+    raise_chain_mark(keystore_db.session, owner_id, link.sequence)
+
+
 def record_incident(
     db_session: Session, owner_id: uuid.UUID, content: IncidentContent
 ) -> OpenedRecord[IncidentContent]:
     """Write an incident down: its first revision, and its link in the chain."""
     lock_chain(db_session, owner_id)
     opened = incidents.add(db_session, owner_id, content.started_on, content, commit=False)
-    _add_revision(db_session, owner_id, opened.id, 1, content)
-    db_session.commit()
+    link = _add_revision(db_session, owner_id, opened.id, 1, content)
+    _commit(db_session, owner_id, link)
     return opened
 
 
@@ -158,8 +167,8 @@ def amend_incident(
         content=content,
         commit=False,
     )
-    _add_revision(db_session, owner_id, incident_id, based_on_version + 1, content)
-    db_session.commit()
+    link = _add_revision(db_session, owner_id, incident_id, based_on_version + 1, content)
+    _commit(db_session, owner_id, link)
 
 
 def delete_incident(db_session: Session, owner_id: uuid.UUID, incident_id: uuid.UUID) -> None:
@@ -174,7 +183,7 @@ def delete_incident(db_session: Session, owner_id: uuid.UUID, incident_id: uuid.
     incidents.delete(
         db_session, owner_id, incident_id, commit=False
     )  # RecordNotFound if not theirs
-    append_link(
+    link = append_link(
         db_session,
         cipher_for(owner_id),
         Event.DELETED,
@@ -182,7 +191,7 @@ def delete_incident(db_session: Session, owner_id: uuid.UUID, incident_id: uuid.
         deletion_content(incident_id, revisions or 0),
         current_signer().sign,
     )
-    db_session.commit()
+    _commit(db_session, owner_id, link)
 
 
 def revisions_of(
@@ -297,7 +306,7 @@ def add_file(
             thumbnail_sealed=sealed(new.thumbnail, "thumbnail"),
         )
     )
-    append_link(
+    link = append_link(
         db_session,
         cipher,
         Event.FILE_ADDED,
@@ -305,7 +314,7 @@ def add_file(
         file_content(incident_id, file_id, facts.sha256, facts.size),
         current_signer().sign,
     )
-    db_session.commit()
+    _commit(db_session, owner_id, link)
     return facts
 
 
@@ -399,7 +408,7 @@ def remove_file(db_session: Session, owner_id: uuid.UUID, file_id: uuid.UUID) ->
     db_session.execute(
         delete(EvidenceFile).where(EvidenceFile.id == file_id, EvidenceFile.user_id == owner_id)
     )
-    append_link(
+    link = append_link(
         db_session,
         cipher_for(owner_id),
         Event.FILE_REMOVED,
@@ -407,7 +416,7 @@ def remove_file(db_session: Session, owner_id: uuid.UUID, file_id: uuid.UUID) ->
         file_removal_content(facts.incident_id, file_id),
         current_signer().sign,
     )
-    db_session.commit()
+    _commit(db_session, owner_id, link)
     return facts
 
 
@@ -462,6 +471,7 @@ def check_log(db_session: Session, owner_id: uuid.UUID, *, read_files: bool = Fa
         cipher,
         LiveRecords(revisions, shown, files, file_hashes),
         current_signer().signed,
+        chain_mark(keystore_db.session, owner_id),
     )
 
 

@@ -12,7 +12,7 @@ from portal.models.incidents import (
     Incident,
     IncidentRevision,
 )
-from portal.models.keystore import KeystoreBase, WrappedDataKey
+from portal.models.keystore import ChainMark, KeystoreBase, WrappedDataKey
 from portal.models.shares import Share, ShareOpening, ShareSnapshotPart
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "Base",
     "ChainCheckpoint",
     "ChainLink",
+    "ChainMark",
     "DiaryEntry",
     "EvidenceFile",
     "Guide",

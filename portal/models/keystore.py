@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import LargeBinary, MetaData, String
+from sqlalchemy import Integer, LargeBinary, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from portal.models.base import NAMING_CONVENTION, UTCDateTime, utcnow
@@ -37,3 +37,18 @@ class WrappedDataKey(KeystoreBase):
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     wrapped_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChainMark(KeystoreBase):
+    """How long an account's incident log has been: the sequence of the newest link the site
+    saved. Kept here, apart from the log in the main database, so someone who can change only
+    the main database cannot remove the newest records unnoticed (portal.incidents.chain).
+
+    No foreign key, as for data keys: the users table is in another database.
+    """
+
+    __tablename__ = "incident_chain_marks"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    marked_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from portal.database import SQLITE_BUSY_SECONDS, empty_write_ahead_log, is_sqlite
 from portal.extensions import keystore_db
 from portal.models.base import utcnow
-from portal.models.keystore import WrappedDataKey
+from portal.models.keystore import ChainMark, WrappedDataKey
 from portal.security.crypto import DataKeyMissing, FieldCipher, KeyRing, new_data_key
 
 KEYRING_EXTENSION = "portal.keyring"
@@ -174,6 +174,7 @@ def destroy_data_key(user_id: uuid.UUID) -> None:
     """
     session = keystore_db.session
     session.execute(delete(WrappedDataKey).where(WrappedDataKey.user_id == user_id))
+    session.execute(delete(ChainMark).where(ChainMark.user_id == user_id))
     session.commit()
     _cipher_cache().drop(user_id)
     empty_write_ahead_log(keystore_db.engine, SHRED_WAIT_SECONDS)
