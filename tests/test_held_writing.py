@@ -21,6 +21,7 @@ from tests.support.client import (
     page_text,
 )
 from tests.support.diary import entry_form, night_form
+from tests.support.incidents import quick_form
 from tests.support.sessions import age_sessions
 
 LONG_ENTRY = "I started writing this at midnight.\nIt took me a long time to put into words."
@@ -99,6 +100,19 @@ def test_a_night_sent_after_a_timeout_comes_back_too(
     restored = client.get("/diary/sleep/new")
     assert field_value(restored, "notes") == "Woke at every car door"
     assert field_value(restored, "bed_time") == "22:30"
+
+
+@pytest.mark.parametrize("path", ["/incidents/quick", "/incidents/new"])
+def test_an_incident_sent_after_a_timeout_comes_back_too(
+    app: Flask, client: CheckingClient, accounts: AccountHelper, path: str
+) -> None:
+    account = accounts.register(client)
+    fields = quick_form(LONG_ENTRY, today_in_london() - timedelta(days=1), "23:40")
+    sign_in_at(client, send_after_a_timeout(app, client, path, fields), account)
+    restored = client.get(path)
+    assert "Your writing was kept" in page_text(restored)
+    assert field_value(restored, "what_happened") == LONG_ENTRY
+    assert field_value(restored, "started_at") == "23:40"
 
 
 def test_someone_else_signing_in_on_the_device_never_sees_it(

@@ -250,3 +250,27 @@ def test_saving_an_unchanged_incident_makes_no_new_version(
     page = page_text(client.get(f"/incidents/{incident_id}"))
     assert "Nothing had changed, so no new version was saved." in page
     assert "changed 1 time since" in page
+
+
+def test_saving_from_an_out_of_date_tab_shows_both_versions_and_overwrites_nothing(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    incident_id = record_quickly(client, "Shouting at the door", YESTERDAY)
+    old_tab = client.get(f"/incidents/{incident_id}/change")
+    newer = change_incident(client, incident_id, full_form("Shouting, then a kick", YESTERDAY))
+    assert newer.status_code == 302
+    stale = client.post(
+        f"/incidents/{incident_id}/change",
+        data={
+            "csrf_token": client.csrf_token(old_tab),
+            "version": field_value(old_tab, "version"),
+            **full_form("Shouting, from the old tab", YESTERDAY),
+        },
+    )
+    assert stale.status_code == 200
+    text = page_text(stale)
+    assert "changed in another tab or window" in text
+    assert "Shouting, then a kick" in text  # the saved version, to compare
+    assert field_value(stale, "what_happened") == "Shouting, from the old tab"
+    assert "Shouting, then a kick" in page_text(client.get(f"/incidents/{incident_id}"))
