@@ -186,7 +186,7 @@ def build_in_this_process(folder: Path, out: Path) -> dict[str, float]:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1000 / 1000
     started = time.perf_counter()
     with out.open("rb") as packed:
-        check = verify_pack(packed, signer.public_key)
+        check = verify_pack(packed, signer.public_keys)
     return {
         "seconds": seconds,
         "peak_mb": peak_mb,

@@ -20,6 +20,7 @@ from werkzeug.test import TestResponse
 from portal.dates import today_in_london
 from portal.extensions import db
 from portal.models import DiaryEntry, Incident, SleepNight
+from portal.security.crypto import new_data_keys_entry
 from tests.conftest import POSTGRES_URL, DatabaseUrls, dispose, make_app
 from tests.support.client import (
     AccountHelper,
@@ -325,6 +326,39 @@ def test_writing_sqlite_is_too_busy_to_save_comes_back_in_its_own_form_signed_in
     assert_it_comes_back_and_saves_once_sent_again(
         app, person, form, (path, sending, response), before, caplog
     )
+
+
+@pytest.mark.parametrize("database_urls", ["postgresql"], indirect=True)
+def test_with_only_the_keystore_away_a_worker_without_the_key_gives_the_busy_page(
+    database_urls: DatabaseUrls,
+    link: CuttableLink,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A worker that used the person's key in the last minutes still opens their records; one
+    that must fetch it gives the friendly 503, never a 500 (README, "Keys and backups")."""
+    same_keys = {"PORTAL_SECRET_KEY": "k" * 48, "PORTAL_DATA_KEYS": new_data_keys_entry("t1")}
+    keystore_on_a_link = DatabaseUrls(
+        "postgresql", database_urls.main, link.url_for(database_urls.keystore)
+    )
+    workers = [make_app(keystore_on_a_link, tmp_path, **same_keys) for _ in range(2)]
+    try:
+        for worker in workers:
+            worker.test_client_class = CheckingClient
+            worker.config["PROPAGATE_EXCEPTIONS"] = False
+        holding, fetching = (AccountHelper(worker) for worker in workers)
+        person = holding.new_client()
+        account = holding.register(person)
+        person.submit("/diary/new", entry_form(YESTERDAY, notes=SECRET_WORDS))
+        elsewhere = fetching.new_client()
+        assert fetching.sign_in(elsewhere, account).status_code == 302
+        with link.cut(), caplog.at_level(logging.WARNING):
+            assert SECRET_WORDS in page_text(person.get("/diary"))
+            assert_the_busy_page(elsewhere.get("/diary"), caplog)
+        assert SECRET_WORDS in page_text(elsewhere.get("/diary")), "back by itself"
+    finally:
+        for worker in workers:
+            dispose(worker)
 
 
 @pytest.mark.parametrize("database_urls", ["postgresql"], indirect=True)
