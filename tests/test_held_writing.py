@@ -21,7 +21,7 @@ from tests.support.client import (
     page_text,
 )
 from tests.support.diary import entry_form, night_form
-from tests.support.incidents import quick_form
+from tests.support.incidents import full_form, quick_form, record_quickly
 from tests.support.sessions import age_sessions
 
 LONG_ENTRY = "I started writing this at midnight.\nIt took me a long time to put into words."
@@ -113,6 +113,20 @@ def test_an_incident_sent_after_a_timeout_comes_back_too(
     assert "Your writing was kept" in page_text(restored)
     assert field_value(restored, "what_happened") == LONG_ENTRY
     assert field_value(restored, "started_at") == "23:40"
+
+
+def test_a_changed_incident_comes_back_and_still_knows_its_version(
+    app: Flask, client: CheckingClient, accounts: AccountHelper
+) -> None:
+    account = accounts.register(client)
+    day = today_in_london() - timedelta(days=1)
+    address = f"/incidents/{record_quickly(client, 'Shouting at the door', day)}/change"
+    fields = full_form(LONG_ENTRY, day) | {"version": field_value(client.get(address), "version")}
+    sign_in_at(client, send_after_a_timeout(app, client, address, fields), account)
+    restored = client.get(address)
+    assert "Your writing was kept" in page_text(restored)
+    assert field_value(restored, "what_happened") == LONG_ENTRY
+    assert field_value(restored, "version") == fields["version"]
 
 
 def test_someone_else_signing_in_on_the_device_never_sees_it(

@@ -20,7 +20,7 @@ from portal.dates import today_in_london
 from portal.extensions import db
 from portal.models import EvidenceFile
 from tests.support import evidence_files as files
-from tests.support.client import AccountHelper, CheckingClient, error_messages
+from tests.support.client import AccountHelper, CheckingClient, error_messages, page_text
 from tests.support.diary import date_fields
 from tests.support.environment import unavailable
 from tests.support.incidents import change_incident, full_form, record_quickly
@@ -117,6 +117,15 @@ def test_a_pack_from_the_log_verifies_on_the_site_and_with_openssl(
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "Signature Verified Successfully" in checked.stdout
+
+
+def test_the_pack_page_warns_that_the_file_stays_on_the_device(
+    client: CheckingClient, accounts: AccountHelper
+) -> None:
+    accounts.register(client)
+    text = page_text(client.get("/incidents/pack"))
+    assert "The file is saved on this device and is not locked with a password" in text
+    assert "delete it once you have sent or printed it" in text
 
 
 def test_a_kind_of_incident_can_be_chosen(client: CheckingClient, accounts: AccountHelper) -> None:

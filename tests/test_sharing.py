@@ -96,6 +96,21 @@ def test_a_caseworker_reads_the_shared_records_with_the_link_and_the_code(
     assert share.token not in page.get_data(as_text=True).split("<main")[0]  # not in the title
 
 
+def test_the_sign_in_link_on_a_share_never_carries_its_address(
+    person: CheckingClient, accounts: AccountHelper
+) -> None:
+    share = make_share(person, WEEK_AGO, TODAY)
+    recipient = accounts.new_client()
+    asked = recipient.get(share.path)
+    shown = recipient_opens(accounts, share).get(share.path)
+    for page in (asked, shown):
+        soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
+        sign_in = soup.find("a", string="Sign in")
+        assert sign_in is not None
+        assert sign_in["href"] == "/sign-in", "no next=, so the token is not copied into it"
+        assert share.token not in str(soup.select_one("header"))
+
+
 def test_the_recipient_is_named_only_as_the_person_chose(
     person: CheckingClient, accounts: AccountHelper
 ) -> None:

@@ -20,8 +20,7 @@
     function exitNow(event) {
       if (event) { event.preventDefault(); }
       document.documentElement.classList.add("is-exiting");
-      // Where the session cannot be ended from here (no sendBeacon), leave through /exit,
-      // which ends it and then goes to the same neutral site.
+      // No beacon sent: leave through /exit, which ends the session first.
       var ended = postWithToken(endSessionUrl);
       window.location.replace(ended ? target : link.href);
     }
@@ -82,7 +81,7 @@
     });
   }
 
-  /* True once the request is on its way, or when there is no session to tell (no token). */
+  /* False only when there is a session and no way to tell the server. */
   function postWithToken(url) {
     var token = document.querySelector('meta[name="csrf-token"]');
     if (!token) { return true; }
