@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, TextAreaField
 
@@ -23,6 +24,7 @@ from portal.forms import (
     parse_clock_time,
     required_answer,
 )
+from tests.support.client import AccountHelper, CheckingClient
 
 
 class WhenForm(Form):
@@ -256,3 +258,27 @@ def test_a_length_limit_counts_characters_as_the_person_sees_them(
 ) -> None:
     # Browsers send each line break as two characters; the character count shows it as one.
     assert NotesForm(MultiDict({"notes": sent})).validate() is accepted
+
+
+# Private one-line answers stay out of the browser's form memory -------------------------------
+# A browser offers what was typed into a box to the next person typing into it on that device.
+
+PRIVATE_ONE_LINE_BOXES = {
+    "/diary/new": ["tags"],
+    "/diary/search": ["q"],
+    "/incidents": ["words"],
+    "/incidents/new": ["location", "room", "reports-0-agency_name", "reports-0-reference"],
+    "/shares/new": ["label", "shared_by"],
+}
+
+
+@pytest.mark.parametrize("path", PRIVATE_ONE_LINE_BOXES)
+def test_private_one_line_answers_are_not_offered_to_the_next_person_on_the_device(
+    client: CheckingClient, accounts: AccountHelper, path: str
+) -> None:
+    accounts.register(client)
+    soup = BeautifulSoup(client.get(path).get_data(as_text=True), "lxml")
+    for name in PRIVATE_ONE_LINE_BOXES[path]:
+        box = soup.find("input", attrs={"name": name})
+        assert box is not None, name
+        assert box.get("autocomplete") == "off", name
