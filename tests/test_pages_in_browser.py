@@ -42,7 +42,10 @@ def start_registering(page: Page, chosen: str = "bluebird") -> str:
     page.get_by_label("Choose a username").fill(chosen)
     page.get_by_label("Create a password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    return page.get_by_test_id("username").inner_text()
+    username = page.get_by_test_id("username").inner_text()
+    # Judged with the stylesheets: CI once measured the codes' layout before they had loaded.
+    page.wait_for_load_state("load")
+    return username
 
 
 def register_in_browser(page: Page, chosen: str = "bluebird") -> str:
@@ -50,6 +53,7 @@ def register_in_browser(page: Page, chosen: str = "bluebird") -> str:
     username = start_registering(page, chosen)
     page.get_by_role("button", name="I have saved my codes").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("What would you like to do?")
+    page.wait_for_load_state("load")
     return username
 
 
